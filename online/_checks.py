@@ -10,6 +10,8 @@ from online.errors import InvalidInputError
 
 def finite(field: str, value: float) -> float:
     """Return ``value`` as float if it is a finite real number."""
+    if type(value) is float and math.isfinite(value):  # fast path for the common case
+        return value
     if isinstance(value, bool) or not isinstance(value, Real):
         raise InvalidInputError(field, value, "must be a real number")
     x = float(value)
@@ -20,6 +22,8 @@ def finite(field: str, value: float) -> float:
 
 def positive(field: str, value: float) -> float:
     """Return ``value`` if it is finite and > 0."""
+    if type(value) is float and 0.0 < value < math.inf:
+        return value
     x = finite(field, value)
     if x <= 0.0:
         raise InvalidInputError(field, value, "must be > 0")
@@ -28,6 +32,8 @@ def positive(field: str, value: float) -> float:
 
 def non_negative(field: str, value: float) -> float:
     """Return ``value`` if it is finite and >= 0."""
+    if type(value) is float and 0.0 <= value < math.inf:
+        return value
     x = finite(field, value)
     if x < 0.0:
         raise InvalidInputError(field, value, "must be >= 0")

@@ -1,0 +1,324 @@
+"""Exponentially weighted means and variances on a tick clock (optionally with time decay).
+
+Half-lives are counted in *ticks* (observations), not seconds: on a volume clock the wall time
+between observations is irregular, so a per-second decay would weight them wrongly. A half-life
+of ``h`` ticks gives the per-tick weight ``alpha = 1 - 2**(-1/h)`` on the newest observation
+(computed as ``-expm1(-ln 2 / h)``, the same number without cancellation for large ``h``); the
+weight of an observation ``k`` ticks old is multiplied by ``2**(-k/h)``.
+
+Classes:
+
+* :class:`TickEWMA` - EWMA of a stream, ``value <- value + alpha (x - value)``.
+* :class:`TickEWMAVariance` - EWMA mean and variance with the West/Finch update (no
+  ``E[x^2] - E[x]^2`` cancellation).
+* :class:`HybridEWMA` - normalised weighted mean whose weights decay both per tick and per
+  millisecond of elapsed time.
+
+All values are in the units of the observations; timestamps are integer milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from online import _checks
+from online._state import pack, unpack
+from online.errors import InvalidInputError, StateDictError
+
+_LN2 = math.log(2.0)
+
+
+def tick_alpha(half_life_ticks: float) -> float:
+    """Per-tick weight of the newest observation, ``alpha = 1 - 2**(-1/h)`` (h in ticks).
+
+    Raises:
+        InvalidInputError: if ``half_life_ticks`` is not finite and > 0.
+    """
+    h = _checks.positive("half_life_ticks", half_life_ticks)
+    return -math.expm1(-_LN2 / h)
+
+
+def _overflow(field: str, value: float) -> InvalidInputError:
+    return InvalidInputError(field, value, "update would overflow float64")
+
+
+@dataclass(frozen=True)
+class TickEWMAConfig:
+    """Configuration of :class:`TickEWMA`.
+
+    Attributes:
+        half_life_ticks: half-life in ticks, finite and > 0 (no production default: each use
+            names its own, e.g. 50 ticks for the jump toxicity score).
+        initial: starting value, or ``None`` for "the first observation sets the value"
+            (river's ``EWMean`` convention, no start-up bias).
+    """
+
+    half_life_ticks: float
+    initial: float | None = None
+
+    def __post_init__(self) -> None:
+        _checks.positive("half_life_ticks", self.half_life_ticks)
+        if self.initial is not None:
+            _checks.finite("initial", self.initial)
+
+
+class TickEWMA:
+    """Tick-clock EWMA: ``value_n = value_{n-1} + alpha (x_n - value_{n-1})``.
+
+    With ``initial = v0`` the value after n ticks is
+    ``(1 - alpha)**n v0 + sum_i alpha (1 - alpha)**(n - i) x_i``. With ``initial = None`` the
+    first observation sets the value (so ``v0 = x_1``) and :attr:`value` is ``None`` before it.
+    The convex-step form keeps a constant input exactly constant.
+    """
+
+    __slots__ = ("_alpha", "_config", "_count", "_value")
+
+    def __init__(self, half_life_ticks: float, initial: float | None = None) -> None:
+        self._config = TickEWMAConfig(half_life_ticks, initial)
+        self._alpha = tick_alpha(half_life_ticks)
+        self._value = None if initial is None else float(initial)
+        self._count = 0
+
+    @property
+    def config(self) -> TickEWMAConfig:
+        return self._config
+
+    @property
+    def alpha(self) -> float:
+        """Weight of the newest observation, ``1 - 2**(-1/half_life_ticks)``."""
+        return self._alpha
+
+    @property
+    def value(self) -> float | None:
+        """Current EWMA (``None`` only before the first observation when ``initial`` is None)."""
+        return self._value
+
+    @property
+    def tick_count(self) -> int:
+        """Number of observations accepted so far."""
+        return self._count
+
+    def update(self, observation: float) -> None:
+        """Fold in one observation (finite real)."""
+        x = _checks.finite("observation", observation)
+        v = self._value
+        new = x if v is None else v + self._alpha * (x - v)
+        if not math.isfinite(new):
+            raise _overflow("observation", observation)
+        self._value = new
+        self._count += 1
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
+        return pack("TickEWMA", self._config, {"value": self._value, "tick_count": self._count})
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any]) -> TickEWMA:
+        config, state = unpack("TickEWMA", TickEWMAConfig, data)
+        obj = cls(config.half_life_ticks, config.initial)
+        try:
+            obj._value = None if state["value"] is None else float(state["value"])
+            obj._count = int(state["tick_count"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateDictError(f"malformed TickEWMA state: {exc}") from exc
+        return obj
+
+
+@dataclass(frozen=True)
+class TickEWMAVarianceConfig:
+    """Configuration of :class:`TickEWMAVariance` (half-life in ticks, finite and > 0)."""
+
+    half_life_ticks: float
+
+    def __post_init__(self) -> None:
+        _checks.positive("half_life_ticks", self.half_life_ticks)
+
+
+class TickEWMAVariance:
+    """EWMA mean and variance with the West/Finch update.
+
+    Initialisation: the first observation sets ``mean = x_1`` and ``variance = 0``. Afterwards::
+
+        d = x - mean
+        mean <- mean + alpha d
+        variance <- (1 - alpha) (variance + alpha d**2)
+
+    This is exactly the weighted mean and (biased, weights summing to one) weighted variance
+    ``sum_i w_i (x_i - mean)**2`` with ``w_1 = (1 - alpha)**(n-1)`` and
+    ``w_i = alpha (1 - alpha)**(n-i)`` for ``i >= 2``. It works on deviations from the running
+    mean, so a large common offset (e.g. 1e8 + noise) does not cancel the way
+    ``EWMA(x**2) - EWMA(x)**2`` does, and the variance is never negative.
+    :attr:`mean` and :attr:`variance` are ``None`` before the first observation.
+    """
+
+    __slots__ = ("_alpha", "_config", "_count", "_mean", "_var")
+
+    def __init__(self, half_life_ticks: float) -> None:
+        self._config = TickEWMAVarianceConfig(half_life_ticks)
+        self._alpha = tick_alpha(half_life_ticks)
+        self._mean: float | None = None
+        self._var: float | None = None
+        self._count = 0
+
+    @property
+    def config(self) -> TickEWMAVarianceConfig:
+        return self._config
+
+    @property
+    def alpha(self) -> float:
+        """Weight of the newest observation, ``1 - 2**(-1/half_life_ticks)``."""
+        return self._alpha
+
+    @property
+    def mean(self) -> float | None:
+        return self._mean
+
+    @property
+    def variance(self) -> float | None:
+        """Weighted variance (units: observation units squared); ``None`` before data."""
+        return self._var
+
+    @property
+    def tick_count(self) -> int:
+        return self._count
+
+    def update(self, observation: float) -> None:
+        """Fold in one observation (finite real)."""
+        x = _checks.finite("observation", observation)
+        if self._mean is None:
+            mean, var = x, 0.0
+        else:
+            a = self._alpha
+            d = x - self._mean
+            mean = self._mean + a * d
+            var = (1.0 - a) * (self._var + a * d * d)
+            if not (math.isfinite(mean) and math.isfinite(var)):
+                raise _overflow("observation", observation)
+        self._mean, self._var = mean, var
+        self._count += 1
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
+        state = {"mean": self._mean, "variance": self._var, "tick_count": self._count}
+        return pack("TickEWMAVariance", self._config, state)
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any]) -> TickEWMAVariance:
+        config, state = unpack("TickEWMAVariance", TickEWMAVarianceConfig, data)
+        obj = cls(config.half_life_ticks)
+        try:
+            if state["mean"] is not None:
+                obj._mean, obj._var = float(state["mean"]), float(state["variance"])
+            obj._count = int(state["tick_count"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateDictError(f"malformed TickEWMAVariance state: {exc}") from exc
+        return obj
+
+
+@dataclass(frozen=True)
+class HybridEWMAConfig:
+    """Configuration of :class:`HybridEWMA`.
+
+    Attributes:
+        half_life_ticks: per-tick half-life, finite and > 0.
+        time_half_life_ms: wall-clock half-life in milliseconds, finite and > 0.
+    """
+
+    half_life_ticks: float
+    time_half_life_ms: float
+
+    def __post_init__(self) -> None:
+        _checks.positive("half_life_ticks", self.half_life_ticks)
+        _checks.positive("time_half_life_ms", self.time_half_life_ms)
+
+
+class HybridEWMA:
+    """Normalised weighted mean with tick *and* time decay.
+
+    After observations ``x_1..x_n`` at times ``t_1 <= ... <= t_n`` (integer ms) the value is
+    ``sum_i w_i x_i / sum_i w_i`` with ``w_i = (1 - alpha)**(n - i) * 2**(-(t_n - t_i) / H)``,
+    ``alpha = 1 - 2**(-1/half_life_ticks)`` and ``H = time_half_life_ms``. It is computed by the
+    weighted incremental (West) update::
+
+        decay = (1 - alpha) * 2**(-(t - t_last) / H)
+        W <- decay * W + 1
+        value <- value + (x - value) / W
+
+    a convex step, so a constant input stays *exactly* constant whatever the spacing (unlike a
+    decay of the value itself toward zero). :attr:`value` is ``None`` before the first
+    observation, which sets ``value = x_1`` and ``W = 1``.
+    """
+
+    __slots__ = ("_config", "_count", "_keep", "_last_t", "_value", "_weight")
+
+    def __init__(self, half_life_ticks: float, time_half_life_ms: float) -> None:
+        self._config = HybridEWMAConfig(half_life_ticks, time_half_life_ms)
+        self._keep = 1.0 - tick_alpha(half_life_ticks)
+        self._value: float | None = None
+        self._weight = 0.0
+        self._last_t: int | None = None
+        self._count = 0
+
+    @property
+    def config(self) -> HybridEWMAConfig:
+        return self._config
+
+    @property
+    def value(self) -> float | None:
+        """Normalised weighted mean; ``None`` before the first observation."""
+        return self._value
+
+    @property
+    def weight_sum(self) -> float:
+        """``W = sum_i w_i`` (the newest observation has weight 1); 0 before data."""
+        return self._weight
+
+    @property
+    def last_timestamp_ms(self) -> int | None:
+        return self._last_t
+
+    @property
+    def tick_count(self) -> int:
+        return self._count
+
+    def update(self, observation: float, timestamp_ms: int) -> None:
+        """Fold in ``observation`` seen at ``timestamp_ms`` (integer ms, non-decreasing)."""
+        x = _checks.finite("observation", observation)
+        t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_t)
+        if self._value is None:
+            weight, value = 1.0, x
+        else:
+            dt = t - self._last_t
+            decay = self._keep * 2.0 ** (-dt / self._config.time_half_life_ms)
+            weight = decay * self._weight + 1.0
+            value = self._value + (x - self._value) / weight
+            if not math.isfinite(value):
+                raise _overflow("observation", observation)
+        self._value, self._weight, self._last_t = value, weight, t
+        self._count += 1
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
+        state = {
+            "value": self._value,
+            "weight_sum": self._weight,
+            "last_timestamp_ms": self._last_t,
+            "tick_count": self._count,
+        }
+        return pack("HybridEWMA", self._config, state)
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any]) -> HybridEWMA:
+        config, state = unpack("HybridEWMA", HybridEWMAConfig, data)
+        obj = cls(config.half_life_ticks, config.time_half_life_ms)
+        try:
+            if state["value"] is not None:
+                obj._value = float(state["value"])
+                obj._last_t = int(state["last_timestamp_ms"])
+            obj._weight = float(state["weight_sum"])
+            obj._count = int(state["tick_count"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateDictError(f"malformed HybridEWMA state: {exc}") from exc
+        return obj
