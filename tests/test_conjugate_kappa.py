@@ -45,8 +45,8 @@ def feed(est, d, t):
 def test_config_defaults_are_production_defaults():
     cfg = ConjugateKappaConfig()
     assert cfg.prior_alpha == 5.0
-    assert cfg.prior_beta == pytest.approx(0.002, rel=1e-15)
-    assert cfg.prior_alpha / cfg.prior_beta == pytest.approx(2500.0, rel=1e-14)
+    assert cfg.prior_beta == pytest.approx(0.002, rel=1e-15, abs=0.0)
+    assert cfg.prior_alpha / cfg.prior_beta == pytest.approx(2500.0, rel=1e-14, abs=0.0)
     assert cfg.window_ms == 300_000
     assert cfg.min_distance == 1e-5
     assert (cfg.cv_threshold, cfg.heavy_tail_fraction, cfg.heavy_tail_min_updates) == (
@@ -97,19 +97,21 @@ def test_posterior_and_interval_match_scipy_from_raw_window():
     post = est.posterior
     assert est.observation_count == win.size
     assert post.alpha == alpha
-    assert post.beta == pytest.approx(beta, rel=1e-14)
-    assert est.sum_distances == pytest.approx(math.fsum(win), rel=1e-14)
+    assert post.beta == pytest.approx(beta, rel=1e-14, abs=0.0)
+    assert est.sum_distances == pytest.approx(math.fsum(win), rel=1e-14, abs=0.0)
     ref = stats.gamma(a=alpha, scale=1.0 / beta)
-    assert post.mean == pytest.approx(ref.mean(), rel=1e-13)
-    assert post.sd == pytest.approx(ref.std(), rel=1e-13)
+    assert post.mean == pytest.approx(ref.mean(), rel=1e-13, abs=0.0)
+    assert post.sd == pytest.approx(ref.std(), rel=1e-13, abs=0.0)
     for level in (0.5, 0.9, 0.95, 0.99):
-        assert est.credible_interval(level) == pytest.approx(ref.interval(level), rel=1e-12)
+        assert est.credible_interval(level) == pytest.approx(
+            ref.interval(level), rel=1e-12, abs=0.0
+        )
     # Known-bad variant: production's volume-weighted "count" gives a different posterior.
     volumes = np.random.default_rng(3).lognormal(0.0, 1.0, win.size)
     wrong = GammaPosterior(
         cfg.prior_alpha + volumes.sum(), cfg.prior_beta + float(np.dot(volumes, win))
     )
-    assert wrong.interval(0.95) != pytest.approx(est.credible_interval(0.95), rel=1e-3)
+    assert wrong.interval(0.95) != pytest.approx(est.credible_interval(0.95), rel=1e-3, abs=0.0)
 
 
 def test_posterior_mean_recovers_true_kappa():
@@ -131,11 +133,11 @@ def test_distance_floor():
     est.update(0.0, 0)
     est.update(3e-6, 1)
     est.update(2e-4, 2)
-    assert est.sum_distances == pytest.approx(1e-5 + 1e-5 + 2e-4, rel=1e-15)
+    assert est.sum_distances == pytest.approx(1e-5 + 1e-5 + 2e-4, rel=1e-15, abs=0.0)
     raw = ConjugateBayesianKappa(ConjugateKappaConfig(min_distance=0.0))
     raw.update(0.0, 0)
     raw.update(3e-6, 1)
-    assert raw.sum_distances == pytest.approx(3e-6, rel=1e-15)
+    assert raw.sum_distances == pytest.approx(3e-6, rel=1e-15, abs=0.0)
     assert raw.observation_count == 2
 
 
@@ -150,10 +152,10 @@ def test_eviction_boundary_is_inclusive_of_exactly_window_old():
     assert est.observation_count == 3
     est.update(8e-4, 1000)  # t=0 is exactly 1000 ms old -> out; t=1 is 999 ms old -> in
     assert est.observation_count == 3
-    assert est.sum_distances == pytest.approx(2e-4 + 4e-4 + 8e-4, rel=1e-15)
+    assert est.sum_distances == pytest.approx(2e-4 + 4e-4 + 8e-4, rel=1e-15, abs=0.0)
     est.advance(1001)  # t=1 now exactly 1000 ms old
     assert est.observation_count == 2
-    assert est.sum_distances == pytest.approx(4e-4 + 8e-4, rel=1e-15)
+    assert est.sum_distances == pytest.approx(4e-4 + 8e-4, rel=1e-15, abs=0.0)
     est.advance(2000)
     assert est.observation_count == 0
     assert est.sum_distances == 0.0
@@ -186,7 +188,7 @@ def test_posterior_equals_the_one_from_in_window_points_only(events, window_ms, 
         post = est.posterior
         assert est.observation_count == win.size
         assert post.alpha == cfg.prior_alpha + win.size
-        assert post.beta == pytest.approx(cfg.prior_beta + math.fsum(win), rel=1e-12)
+        assert post.beta == pytest.approx(cfg.prior_beta + math.fsum(win), rel=1e-12, abs=0.0)
 
 
 @given(

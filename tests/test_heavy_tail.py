@@ -119,7 +119,7 @@ def test_no_flag_before_min_updates():
     assert det.kappa_scale == 1.0
     det.record(1.5)
     assert det.is_heavy_tailed
-    assert det.kappa_scale == pytest.approx(0.5, rel=1e-15)
+    assert det.kappa_scale == pytest.approx(0.5, rel=1e-15, abs=0.0)
 
 
 def test_fraction_must_exceed_eighty_percent():
@@ -128,7 +128,7 @@ def test_fraction_must_exceed_eighty_percent():
     assert not at.is_heavy_tailed  # exactly 80% is not "more than 80%"
     above = detector_after([1.0] * 19 + [1.3] * 81)
     assert above.is_heavy_tailed
-    assert above.kappa_scale == pytest.approx(2.0 - 1.3, rel=1e-15)
+    assert above.kappa_scale == pytest.approx(2.0 - 1.3, rel=1e-15, abs=0.0)
     at_threshold = detector_after([1.2] * 200)  # CV equal to the threshold does not exceed
     assert at_threshold.exceedance_count == 0
 
@@ -145,7 +145,7 @@ def test_undefined_cv_counts_as_non_exceeding_update():
 @pytest.mark.parametrize(("cv", "scale"), [(1.25, 0.75), (1.9, 0.5), (4.0, 0.5), (1.21, 0.79)])
 def test_kappa_scale_is_clamped_two_minus_cv(cv, scale):
     det = detector_after([cv] * 100)
-    assert det.kappa_scale == pytest.approx(scale, rel=1e-12)
+    assert det.kappa_scale == pytest.approx(scale, rel=1e-12, abs=0.0)
 
 
 def test_flags_heavy_tails_but_not_exponential_data():

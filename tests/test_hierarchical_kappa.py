@@ -47,12 +47,12 @@ def test_config_defaults_are_production_defaults():
     assert (cfg.prior_alpha, cfg.window_ms, cfg.min_fills) == (5.0, 300_000, 10)
     assert (cfg.as_coefficient, cfg.as_half_life_fills) == (0.2, 50.0)
     assert (cfg.min_distance, cfg.default_market_kappa) == (1e-5, 2500.0)
-    assert cfg.as_alpha == pytest.approx(1.0 - 2.0 ** (-1.0 / 50.0), rel=1e-14)
+    assert cfg.as_alpha == pytest.approx(1.0 - 2.0 ** (-1.0 / 50.0), rel=1e-14, abs=0.0)
     est = HierarchicalKappa()
     assert est.market_kappa == 2500.0
     assert est.market_conf == 1.0
     assert est.prior.alpha == 5.0
-    assert est.prior.beta == pytest.approx(5.0 / 2500.0, rel=1e-15)
+    assert est.prior.beta == pytest.approx(5.0 / 2500.0, rel=1e-15, abs=0.0)
     assert est.adverse_selection_factor == 1.0
     assert est.adverse_selection_bps is None
     assert not est.is_ready
@@ -91,12 +91,14 @@ def test_posterior_and_interval_match_scipy_from_raw_window(conf):
         d, t, t[-1], cfg.prior_alpha, k_m, conf, cfg.window_ms, cfg.min_distance
     )
     assert 100 < est.observation_count < 1500
-    assert est.posterior.alpha == pytest.approx(alpha, rel=1e-15)
-    assert est.posterior.beta == pytest.approx(beta, rel=1e-13)
-    assert est.posterior.mean == pytest.approx(ref.mean(), rel=1e-13)
+    assert est.posterior.alpha == pytest.approx(alpha, rel=1e-15, abs=0.0)
+    assert est.posterior.beta == pytest.approx(beta, rel=1e-13, abs=0.0)
+    assert est.posterior.mean == pytest.approx(ref.mean(), rel=1e-13, abs=0.0)
     for level in (0.5, 0.9, 0.95, 0.99):
-        assert est.credible_interval(level) == pytest.approx(ref.interval(level), rel=1e-12)
-    assert est.effective_kappa() == pytest.approx(ref.mean(), rel=1e-13)  # phi = 1
+        assert est.credible_interval(level) == pytest.approx(
+            ref.interval(level), rel=1e-12, abs=0.0
+        )
+    assert est.effective_kappa() == pytest.approx(ref.mean(), rel=1e-13, abs=0.0)  # phi = 1
 
 
 def test_conf_one_is_the_plain_conjugate_posterior():
@@ -107,10 +109,12 @@ def test_conf_one_is_the_plain_conjugate_posterior():
     for x, ts in zip(d.tolist(), t.tolist(), strict=True):
         plain.update(x, ts)
     assert hier.posterior.alpha == plain.posterior.alpha
-    assert hier.posterior.beta == pytest.approx(plain.posterior.beta, rel=1e-15)
+    assert hier.posterior.beta == pytest.approx(plain.posterior.beta, rel=1e-15, abs=0.0)
     # and the closed form from the raw data
     alpha, beta, _ = reference_posterior(d, t, t[-1], a0, k_m, 1.0, 300_000, 1e-5)
-    assert (hier.posterior.alpha, hier.posterior.beta) == pytest.approx((alpha, beta), rel=1e-13)
+    assert (hier.posterior.alpha, hier.posterior.beta) == pytest.approx(
+        (alpha, beta), rel=1e-13, abs=0.0
+    )
 
 
 def test_halving_conf_halves_the_pseudo_count_and_widens_small_n_posteriors():
@@ -119,10 +123,12 @@ def test_halving_conf_halves_the_pseudo_count_and_widens_small_n_posteriors():
     full = fed(d, t, kappa_market=k_m, conf=1.0)
     half = fed(d, t, kappa_market=k_m, conf=0.5)
     a0 = full.config.prior_alpha
-    assert half.prior.alpha == pytest.approx(0.5 * full.prior.alpha, rel=1e-15)
-    assert half.prior.mean == pytest.approx(k_m, rel=1e-14)
-    assert full.prior.mean == pytest.approx(k_m, rel=1e-14)
-    assert half.prior.sd / half.prior.mean == pytest.approx(1 / math.sqrt(0.5 * a0), rel=1e-14)
+    assert half.prior.alpha == pytest.approx(0.5 * full.prior.alpha, rel=1e-15, abs=0.0)
+    assert half.prior.mean == pytest.approx(k_m, rel=1e-14, abs=0.0)
+    assert full.prior.mean == pytest.approx(k_m, rel=1e-14, abs=0.0)
+    assert half.prior.sd / half.prior.mean == pytest.approx(
+        1 / math.sqrt(0.5 * a0), rel=1e-14, abs=0.0
+    )
     # posterior CV = 1 / sqrt(conf a0 + n) for any data
     assert full.posterior.sd / full.posterior.mean == pytest.approx(1 / math.sqrt(a0 + 3))
     assert half.posterior.sd / half.posterior.mean == pytest.approx(1 / math.sqrt(0.5 * a0 + 3))
@@ -142,7 +148,7 @@ def test_conf_is_irrelevant_for_large_n():
     mle = est.observation_count / est.sum_distances
     assert est.observation_count > 15_000
     for m in means:
-        assert m == pytest.approx(mle, rel=2e-3)
+        assert m == pytest.approx(mle, rel=2e-3, abs=0.0)
     assert max(means) / min(means) - 1 < 2e-3
     # the same comparison at n = 3 shows conf does matter there (the check can fail)
     small = [fed(d[:3], t[:3], kappa_market=k_m, conf=c).posterior.mean for c in (1.0, 0.05)]
@@ -170,8 +176,8 @@ def test_posterior_equals_the_one_from_in_window_fills_only(events, window_ms, k
         alpha, beta, _ = reference_posterior(
             d[: i + 1], t[: i + 1], ts, cfg.prior_alpha, kappa_market, conf, window_ms, 1e-5
         )
-        assert est.posterior.alpha == pytest.approx(alpha, rel=1e-15)
-        assert est.posterior.beta == pytest.approx(beta, rel=1e-12)
+        assert est.posterior.alpha == pytest.approx(alpha, rel=1e-15, abs=0.0)
+        assert est.posterior.beta == pytest.approx(beta, rel=1e-12, abs=0.0)
         assert est.is_ready == (est.observation_count >= cfg.min_fills)
 
 
@@ -208,15 +214,15 @@ def test_adverse_selection_ewma_matches_explicit_weights():
     k = x.size
     w = a * (1.0 - a) ** (k - 1 - np.arange(k))
     w[0] = (1.0 - a) ** (k - 1)  # started at the first move
-    assert w.sum() == pytest.approx(1.0, rel=1e-12)
+    assert w.sum() == pytest.approx(1.0, rel=1e-12, abs=0.0)
     as_ref = float(np.dot(w, x))
-    assert est.adverse_selection_bps == pytest.approx(as_ref, rel=1e-12)
+    assert est.adverse_selection_bps == pytest.approx(as_ref, rel=1e-12, abs=0.0)
     phi = 0.5 + 0.5 * math.exp(-0.2 * as_ref)
-    assert est.adverse_selection_factor == pytest.approx(phi, rel=1e-12)
-    assert est.effective_kappa() == pytest.approx(est.posterior.mean * phi, rel=1e-12)
+    assert est.adverse_selection_factor == pytest.approx(phi, rel=1e-12, abs=0.0)
+    assert est.effective_kappa() == pytest.approx(est.posterior.mean * phi, rel=1e-12, abs=0.0)
     # known-bad variant: an EWMA started at 0 is biased low and fails the same comparison
     w_zero = a * (1.0 - a) ** (k - 1 - np.arange(k))
-    assert float(np.dot(w_zero, x)) != pytest.approx(est.adverse_selection_bps, rel=1e-3)
+    assert float(np.dot(w_zero, x)) != pytest.approx(est.adverse_selection_bps, rel=1e-3, abs=0.0)
 
 
 def test_adverse_selection_factor_range():
@@ -225,7 +231,9 @@ def test_adverse_selection_factor_range():
     assert est.adverse_selection_factor == 1.0  # no move seen yet
     est.update_from_fill(2e-4, 1, 10.0)
     assert est.adverse_selection_bps == 10.0
-    assert est.adverse_selection_factor == pytest.approx(0.5 + 0.5 * math.exp(-2.0), rel=1e-15)
+    assert est.adverse_selection_factor == pytest.approx(
+        0.5 + 0.5 * math.exp(-2.0), rel=1e-15, abs=0.0
+    )
     fav = HierarchicalKappa()
     fav.update_from_fill(2e-4, 0, -25.0)  # favourable moves never raise kappa
     assert fav.adverse_selection_factor == 1.0
@@ -287,7 +295,7 @@ def test_bad_market_kappa_or_conf_rejected_state_unchanged(kappa, conf):
     before = est.state_dict()
     if kappa == 2000.0 and conf == 0.5:
         est.update_market_kappa(kappa, conf)
-        assert est.prior.alpha == pytest.approx(2.5, rel=1e-15)
+        assert est.prior.alpha == pytest.approx(2.5, rel=1e-15, abs=0.0)
         return
     with pytest.raises(InvalidInputError) as info:
         est.update_market_kappa(kappa, conf)
