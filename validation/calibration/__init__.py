@@ -1,0 +1,89 @@
+"""Simulation-based calibration (SBC) of the kappa posteriors and of the PyMC reference.
+
+Checks (``CHECKS``):
+
+- ``"sbc.kappa_pit"`` (family kappa): exact-CDF PIT of the conjugate kappa posterior.
+- ``"sbc.hierarchical_pinned_pit"`` (hierarchical): exact PIT of kappa_own, market kappa known.
+- ``"sbc.hierarchical_plugin_coverage"`` (hierarchical): coverage of kappa_own intervals when
+  the market kappa is a plug-in estimate, against the exact full-Bayes posterior (quadrature).
+- ``"sbc.reference_gamma_exponential_ranks"`` (reference, MCMC): rank SBC of the PyMC model.
+
+Primitives: :mod:`.pit` (PIT, thinned ranks), :mod:`.uniformity` (ECDF simultaneous band and
+chi-square), :mod:`.coverage` (interval coverage with binomial bands),
+:mod:`.hierarchical_reference` (the quadrature posterior). Importing this package does not
+import PyMC; the MCMC check imports it when run.
+"""
+
+from __future__ import annotations
+
+from validation.calibration.sbc_exact import (
+    HIERARCHICAL_PINNED_PIT,
+    KAPPA_PIT,
+    ExactSbcSettings,
+    run_hierarchical_pinned_pit,
+    run_kappa_pit,
+)
+from validation.calibration.sbc_plugin import (
+    HIERARCHICAL_PLUGIN_COVERAGE,
+    PluginSbcSettings,
+    run_hierarchical_plugin_coverage,
+)
+from validation.calibration.sbc_reference import (
+    REFERENCE_GAMMA_EXPONENTIAL_RANKS,
+    RankSbcSettings,
+    run_reference_ranks,
+)
+from validation.registry import CheckSpec
+
+CHECKS: list[CheckSpec] = [
+    CheckSpec(
+        name=KAPPA_PIT,
+        family="kappa",
+        run=run_kappa_pit,
+        uses_mcmc=False,
+        false_alarm_rate=ExactSbcSettings().alpha,
+        description="SBC: exact PIT and interval coverage of the kappa posterior, "
+        "kappa ~ Gamma(5, 5/2500), 1..500 fills",
+    ),
+    CheckSpec(
+        name=HIERARCHICAL_PINNED_PIT,
+        family="hierarchical",
+        run=run_hierarchical_pinned_pit,
+        uses_mcmc=False,
+        false_alarm_rate=ExactSbcSettings().alpha,
+        description="SBC: exact PIT and coverage of kappa_own given the true kappa_market",
+    ),
+    CheckSpec(
+        name=HIERARCHICAL_PLUGIN_COVERAGE,
+        family="hierarchical",
+        run=run_hierarchical_plugin_coverage,
+        uses_mcmc=False,
+        false_alarm_rate=PluginSbcSettings().alpha,
+        description="SBC: 95% coverage of kappa_own with a plug-in kappa_market, within "
+        "budget, vs the exact full-Bayes posterior",
+    ),
+    CheckSpec(
+        name=REFERENCE_GAMMA_EXPONENTIAL_RANKS,
+        family="reference",
+        run=run_reference_ranks,
+        uses_mcmc=True,
+        false_alarm_rate=RankSbcSettings().alpha,
+        description="SBC: ranks of kappa among ESS-thinned NUTS draws of the PyMC "
+        "gamma_exponential model",
+    ),
+]
+
+__all__ = [
+    "CHECKS",
+    "HIERARCHICAL_PINNED_PIT",
+    "HIERARCHICAL_PLUGIN_COVERAGE",
+    "KAPPA_PIT",
+    "REFERENCE_GAMMA_EXPONENTIAL_RANKS",
+    "ExactSbcSettings",
+    "PluginSbcSettings",
+    "RankSbcSettings",
+    "run_hierarchical_pinned_pit",
+    "run_hierarchical_plugin_coverage",
+    "run_kappa_pit",
+    "run_reference_ranks",
+]

@@ -1,0 +1,173 @@
+"""MCMC SBC of the PyMC reference model itself: "sbc.reference_gamma_exponential_ranks".
+
+Replication k: kappa_k ~ simulation prior, n_k log-uniform on [n_min, n_max] distances
+~ Exp(kappa_k) (fractions of the mid), a NUTS fit of ``reference_models.gamma_exponential`` with
+the model prior, then the rank r_k of kappa_k among L draws thinned to about one effective
+sample apart (:func:`validation.calibration.pit.thin_draws`; ESS = min(bulk, tail) of the
+fit). When the simulation prior is the model's prior and the sampler is right, r_k is uniform
+on 0..L (Talts et al. 2018). The fractional ranks (r + 1/2) / (L + 1) go through the
+uniformity test with its grid and bins on rank boundaries, so the test sees exactly the
+distribution it was calibrated for (false-alarm rate about alpha).
+
+Convergence gate: R-hat <= 1.01, no divergence, and bulk and tail ESS >= L. (The ESS bound is
+what rank SBC needs: L draws about one effective sample apart are nearly independent, and
+ranks among independent exact draws are exactly uniform whatever L; the agreement checks'
+stricter ESS >= 400 is about Monte Carlo error of summaries, which ranks do not have.) A fit
+that fails the gate is unusable: it is left out and counted; if more than
+``max_unusable_fraction`` of the replications are unusable the check is INCONCLUSIVE, never
+PASS. The family is ``"reference"``: the candidate argument is ignored
+(the suite passes None).
+
+The model is built and compiled once per process (cached by its build arguments); the prior
+enters as data, so a different model prior reuses the same compiled model.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from validation.calibration._sbc import Progress, log_uniform_int
+from validation.calibration.pit import fractional_ranks, rank_statistic, thin_draws
+from validation.calibration.uniformity import uniformity_test
+from validation.registry import Candidate
+from validation.results import CheckResult, Status
+from validation.scenarios import GammaPrior, simulate_kappa
+
+REFERENCE_GAMMA_EXPONENTIAL_RANKS = "sbc.reference_gamma_exponential_ranks"
+_MCMC_SEED_TAG = 0x73626372  # "sbcr"
+MIN_EXPECTED_PER_BIN = 5
+
+
+@dataclass(frozen=True)
+class RankSbcSettings:
+    """Settings of the MCMC rank SBC.
+
+    Attributes:
+        n_replications: N fits (each a few tenths of a second).
+        n_ranked_draws: L, thinned posterior draws per fit; ranks lie in 0..L.
+        n_min, n_max: log-uniform range of distances per data set.
+        draws, tune, chains, backend: NUTS settings per fit (``SamplerSettings``).
+        alpha: false-alarm rate of the uniformity test.
+        max_unusable_fraction: INCONCLUSIVE above this fraction of gated-out fits.
+        model_prior: the reference model's prior Gamma(alpha, beta) (shape-rate), given to the
+            model as data.
+        simulation_prior: the prior kappa is drawn from. A model prior different from it is
+            wrong for the data: the known-bad case.
+    """
+
+    n_replications: int = 30
+    n_ranked_draws: int = 99
+    n_min: int = 1
+    n_max: int = 500
+    draws: int = 1000
+    tune: int = 300
+    chains: int = 2
+    backend: str = "auto"
+    alpha: float = 0.001
+    max_unusable_fraction: float = 0.1
+    model_prior: GammaPrior = field(default_factory=GammaPrior)
+    simulation_prior: GammaPrior = field(default_factory=GammaPrior)
+
+
+@functools.cache
+def _model(prior_alpha: float, prior_beta: float) -> Any:
+    from reference_models import gamma_exponential
+
+    return gamma_exponential.build(prior_alpha=prior_alpha, prior_beta=prior_beta)
+
+
+def chi_square_bins(n: int, support: int, max_bins: int = 20) -> int:
+    """Most equal-width bins that divide ``support`` (= L + 1, so bin edges are rank
+    boundaries), are at most ``max_bins`` and keep at least MIN_EXPECTED_PER_BIN expected
+    counts among ``n`` ranks; the smallest divisor if none keeps that many."""
+    divisors = [b for b in range(2, max_bins + 1) if support % b == 0]
+    if not divisors:
+        raise ValueError(f"L + 1 = {support} has no divisor in 2..{max_bins}")
+    ok = [b for b in divisors if n / b >= MIN_EXPECTED_PER_BIN]
+    return max(ok) if ok else divisors[0]
+
+
+def run_reference_ranks(
+    candidate: Candidate | None,
+    seed: int,
+    *,
+    settings: RankSbcSettings | None = None,
+    progress: Progress | None = None,
+) -> CheckResult:
+    """Rank SBC of ``reference_models.gamma_exponential`` (see module doc)."""
+    from reference_models.sampling import ConvergenceGate, SamplerSettings, fit
+
+    del candidate  # "reference" family: the check tests the reference model itself
+    s = settings if settings is not None else RankSbcSettings()
+    start = time.perf_counter()
+    sim_prior = s.simulation_prior
+    sampler = SamplerSettings(draws=s.draws, tune=s.tune, chains=s.chains, backend=s.backend)
+    gate = ConvergenceGate(min_ess_bulk=s.n_ranked_draws, min_ess_tail=s.n_ranked_draws)
+    model = _model(GammaPrior().alpha, GammaPrior().beta)
+    prior_data = {"prior_alpha": s.model_prior.alpha, "prior_beta": s.model_prior.beta}
+    rng = np.random.default_rng(seed)
+    seeds = np.random.SeedSequence([seed, _MCMC_SEED_TAG]).generate_state(s.n_replications)
+    ranks, unusable, sizes, sampling_seconds = [], [], [], 0.0
+    for k in range(s.n_replications):
+        n = log_uniform_int(rng, s.n_min, s.n_max)
+        data = simulate_kappa(rng, sim_prior.draw(rng), n)
+        res = fit(
+            model,
+            {"distances": data.distances, **prior_data},
+            seed=int(seeds[k]),
+            settings=sampler,
+            gate=gate,
+        )
+        diag = res.diagnostics
+        sampling_seconds += diag.sampling_seconds
+        ess = min(diag.ess_bulk["kappa"], diag.ess_tail["kappa"])
+        if not diag.usable:
+            unusable.append({"replication": k, "reasons": diag.reasons, "ess": ess})
+        else:
+            draws = np.asarray(res.idata.posterior["kappa"].values, dtype=float)
+            ranks.append(rank_statistic(data.kappa, thin_draws(draws, ess, s.n_ranked_draws)))
+            sizes.append(n)
+        if progress:
+            progress(k + 1, s.n_replications)
+    details: dict[str, Any] = {
+        "statistic_name": "max(ECDF band excursion, chi2 / critical) of fractional ranks; "
+        "FAIL when > 1",
+        "n_replications": s.n_replications,
+        "n_usable": len(ranks),
+        "unusable": unusable,
+        "n_ranked_draws": s.n_ranked_draws,
+        "ranks": ranks,
+        "n_per_replication": sizes,
+        "model_prior": {"alpha": s.model_prior.alpha, "beta": s.model_prior.beta},
+        "simulation_prior": {"alpha": sim_prior.alpha, "beta": sim_prior.beta},
+        "sampler": {"draws": s.draws, "tune": s.tune, "chains": s.chains, "backend": s.backend},
+        "sampling_seconds": sampling_seconds,
+        "alpha": s.alpha,
+    }
+    status, statistic = Status.INCONCLUSIVE, float("nan")
+    if len(unusable) <= s.max_unusable_fraction * s.n_replications and len(ranks) >= 2:
+        support = s.n_ranked_draws + 1
+        uni = uniformity_test(
+            fractional_ranks(np.array(ranks), s.n_ranked_draws),
+            s.alpha,
+            grid_size=support,
+            n_bins=chi_square_bins(len(ranks), support),
+        )
+        details["uniformity"] = uni.details()
+        status = Status.FAIL if uni.rejected else Status.PASS
+        statistic = uni.statistic
+    return CheckResult(
+        name=REFERENCE_GAMMA_EXPONENTIAL_RANKS,
+        status=status,
+        statistic=statistic,
+        threshold=1.0,
+        details=details,
+        seed=seed,
+        seconds=time.perf_counter() - start,
+        false_alarm_rate=s.alpha,
+    )
