@@ -1,0 +1,173 @@
+"""The known-bug catalogue: executable wrong candidates, each with the check that must catch it.
+
+``CATALOGUE`` lists :class:`BugEntry` records. Each candidate has the signature of its family
+(see ``validation/registry.py``), so the same checks that gate the correct estimators measure
+their power on these. ``validation.catalogue.power`` measures the detection rates.
+"""
+
+from validation.catalogue import (
+    covariance_bugs,
+    ewma_bugs,
+    hierarchical_bugs,
+    jump_bugs,
+    kappa_bugs,
+)
+from validation.catalogue.entry import SOURCES, BugEntry
+
+CATALOGUE: list[BugEntry] = [
+    BugEntry(
+        name="kappa.volume_weighted_counts",
+        family="kappa",
+        flaw=(
+            "Fill volumes used as the observation count: posterior Gamma(a0 + sum v_i, "
+            "b0 + sum v_i d_i) instead of Gamma(a0 + n, b0 + sum d_i). The Gamma-Exponential "
+            "likelihood kappa^n exp(-kappa sum d) counts fills, and volume carries no "
+            "information about the distance law, so the posterior's concentration follows "
+            "the traded volume (over-confident when volumes are large, under-confident when "
+            "small) and its mean is a volume-weighted harmonic mean of the distances."
+        ),
+        source="legacy V1",
+        candidate=kappa_bugs.volume_weighted_kappa,
+        caught_by="sbc.kappa_pit",
+    ),
+    BugEntry(
+        name="kappa.bp_units",
+        family="kappa",
+        flaw=(
+            "Units mismatch: distances in basis points (1e4 d) fed to an estimator whose prior "
+            "Gamma(5, 5/2500) is in fractions of the mid. The posterior Gamma(a0 + n, "
+            "b0 + 1e4 sum d) has mean about kappa / 1e4, read as if it were in fractional units: "
+            "every quote's kappa is off by four orders of magnitude once a few fills are in."
+        ),
+        source="production",
+        candidate=kappa_bugs.bp_units_kappa,
+        caught_by="sbc.kappa_pit",
+    ),
+    BugEntry(
+        name="kappa.student_t_uncorrected",
+        family="kappa",
+        flaw=(
+            "Robust Student-t (nu = 4) weighted update without a consistency correction: "
+            "Gamma(a0 + sum w_i, b0 + sum w_i d_i), w_i = (nu + 1) / (nu + (kappa_hat d_i)^2) at "
+            "the fixed point kappa_hat = posterior mean. Down-weighting the large distances of "
+            "a clean exponential sample shortens the mean distance: the fixed point solves "
+            "E[w(z)(z - 1)] = 0 for z = kappa_hat d, i.e. kappa_hat = 1.68 kappa as n grows "
+            "(production reported about 1.5x). A consistent version divides by that factor."
+        ),
+        source="production",
+        candidate=kappa_bugs.robust_t_kappa,
+        caught_by="sbc.kappa_pit",
+    ),
+    BugEntry(
+        name="hierarchical.linear_blend",
+        family="hierarchical",
+        flaw=(
+            "Own and market kappa blended linearly: kappa = c n / sum d + (1 - c) kappa_market "
+            "with confidence c = n / (n + a0), returned as a Gamma with the own posterior's "
+            "shape a0 + n and that mean. The hierarchical posterior mean "
+            "(a0 + n) / (a0 / kappa_market + sum d) is the same blend of the mean DISTANCES "
+            "1/kappa, not of the rates; blending rates puts weight on the raw n / sum d, which "
+            "has infinite mean for n = 1 and is biased upward (Jensen) for small n."
+        ),
+        source="legacy V1",
+        candidate=hierarchical_bugs.linear_blend_kappa,
+        caught_by="sbc.hierarchical_pinned_pit",
+    ),
+    BugEntry(
+        name="hierarchical.prior_only_confidence",
+        family="hierarchical",
+        flaw=(
+            "Linear blend whose 'confidence' comes from the prior alone: c = 1 / (1 + CV) with "
+            "CV = 1 / sqrt(alpha) of an own-fill Gamma posterior whose prior is the fixed "
+            "production Gamma(5, 5/2500), so c = 0.69 with zero fills; kappa = c * own mean + "
+            "(1 - c) kappa_market. With few fills 69% of the weight sits on the fixed prior "
+            "mean 2500 whatever the market says (returned as a Gamma with shape a0 + n)."
+        ),
+        source="production",
+        candidate=hierarchical_bugs.prior_confidence_blend,
+        caught_by="sbc.hierarchical_pinned_pit",
+    ),
+    BugEntry(
+        name="hierarchical.bp_units",
+        family="hierarchical",
+        flaw=(
+            "Units mismatch: own-fill distances in basis points (1e4 d) fed to a hierarchical "
+            "estimator whose prior Gamma(a0, a0 / kappa_market) is in fractions of the mid; "
+            "the posterior Gamma(a0 + n, a0 / kappa_market + 1e4 sum d) collapses toward "
+            "kappa_own / 1e4 as soon as a few fills arrive."
+        ),
+        source="production",
+        candidate=hierarchical_bugs.bp_units_hierarchical,
+        caught_by="sbc.hierarchical_pinned_pit",
+    ),
+    BugEntry(
+        name="jumps.binary_three_sigma",
+        family="jumps",
+        flaw=(
+            "Binary jump classification: P(jump | r) = 1 if |r| > 3 sigma_clean else 0. The "
+            "posterior probability of the mixture, sigmoid(ln(pi/(1-pi)) + ln(sigma_d/sigma_j) "
+            "+ r^2/2 (1/sigma_d^2 - 1/sigma_j^2)), is strictly between 0 and 1; the hard cut "
+            "makes the toxicity score and anything fed by P jump discontinuously at 3 sigma."
+        ),
+        source="legacy V1",
+        candidate=jump_bugs.binary_three_sigma,
+        caught_by="exact.jump_probability",
+    ),
+    BugEntry(
+        name="jumps.design_hard_sigma_update",
+        family="jumps",
+        flaw=(
+            "The design's SoftJumpClassifier: sigma_j^2 <- 0.1 r^2 + 0.9 sigma_j^2 only when "
+            "P(jump | r) > 0.5 (a hard decision again) and sigma_d never updated. The jump "
+            "variance is the EWMA of r^2 over |r| beyond the P = 0.5 boundary (about 3 sigma_d), "
+            "a truncated second moment, with an effective memory of about 10 jumps; sigma_d "
+            "stays at its initial value, so the mixture parameters are not the online EM "
+            "estimates E-step responsibilities would give."
+        ),
+        source="design V2 seed",
+        candidate=jump_bugs.design_soft_jump,
+        caught_by="recovery.jump_parameters",
+    ),
+    BugEntry(
+        name="ewma.one_second_gaps",
+        family="ewma",
+        flaw=(
+            "Time decay that assumes 1 s between observations: weights "
+            "((1 - alpha) 2^(-1000/H_ms))^(n - i) instead of (1 - alpha)^(n - i) "
+            "2^(-(t_n - t_i)/H_ms). On a volume clock the gaps are irregular (bursts of tens of "
+            "ms, lulls of seconds), so bursts are forgotten far too fast and lulls not at all."
+        ),
+        source="legacy V1",
+        candidate=ewma_bugs.one_second_ewma,
+        caught_by="exact.ewma_weights",
+    ),
+    BugEntry(
+        name="ewma.design_hybrid_decays_to_zero",
+        family="ewma",
+        flaw=(
+            "The design's HybridEWMA: value <- alpha x + (1 - alpha) value 2^(-dt/H_ms), from "
+            "value = 0. The time decay shrinks the VALUE toward zero instead of down-weighting "
+            "old observations, so a constant input c converges to alpha c / (1 - (1 - alpha) "
+            "2^(-dt/H)) < c: the estimate is biased toward zero, the more so the longer the gaps."
+        ),
+        source="design V2 seed",
+        candidate=ewma_bugs.design_hybrid_ewma,
+        caught_by="exact.ewma_fixed_point",
+    ),
+    BugEntry(
+        name="covariance.design_zero_start_raw_moments",
+        family="covariance",
+        flaw=(
+            "The design's ParameterCovariance: EWMAs of k, s, k^2, s^2, k s started at 0 and "
+            "cov = E[k s] - E[k] E[s]. The zero start scales every moment by 1 - (1 - alpha)^n "
+            "(with a 50-tick half-life the first estimates are mostly the zero start), and the "
+            "raw-moment difference cancels catastrophically for offset data (it can come out "
+            "negative). West's weighted update is exact from the first observation."
+        ),
+        source="design V2 seed",
+        candidate=covariance_bugs.design_covariance,
+        caught_by="exact.covariance_weights",
+    ),
+]
+
+__all__ = ["CATALOGUE", "SOURCES", "BugEntry"]

@@ -1,0 +1,43 @@
+"""The record of one known bug: what is wrong, where it came from, and which check must catch it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from validation.registry import FAMILIES, Candidate
+
+SOURCES = ("design V2 seed", "legacy V1", "production")
+
+
+@dataclass(frozen=True)
+class BugEntry:
+    """A known-bad candidate and the check that must detect it.
+
+    Attributes:
+        name: unique identifier, e.g. ``"kappa.volume_weighted_counts"``.
+        family: candidate family (one of ``validation.registry.FAMILIES``); the candidate has
+            that family's signature.
+        flaw: one paragraph: what is wrong and why, with the formula.
+        source: ``"design V2 seed"`` (the design document's code as written), ``"legacy V1"``
+            (a bug the design set out to fix) or ``"production"`` (a production bug listed in
+            REFERENCE_FACTS.md).
+        candidate: the executable buggy candidate.
+        caught_by: name of the check that must FAIL on it.
+        min_detection: required fraction of seeds on which the check fails.
+    """
+
+    name: str
+    family: str
+    flaw: str
+    source: str
+    candidate: Candidate
+    caught_by: str
+    min_detection: float = 0.99
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"family={self.family!r}: must be one of {FAMILIES}")
+        if self.source not in SOURCES:
+            raise ValueError(f"source={self.source!r}: must be one of {SOURCES}")
+        if not 0.0 < self.min_detection <= 1.0:
+            raise ValueError(f"min_detection={self.min_detection!r}: must lie in (0, 1]")

@@ -1,0 +1,182 @@
+"""Measured detection power of the checks on the known bugs, and the suite's false-alarm rate.
+
+Both are binomial proportions over independent seeds, reported with exact Clopper-Pearson
+95% intervals (``scipy.stats.binomtest(...).proportion_ci(method="exact")``). An INCONCLUSIVE
+result (e.g. an MCMC fit that failed its convergence gate) is never a detection; it is counted
+separately.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+from scipy import stats
+
+from validation.catalogue.entry import BugEntry
+from validation.registry import Candidate, CheckSpec
+from validation.results import Status
+
+Progress = Callable[[int, int], None]
+
+CI_LEVEL = 0.95
+
+
+def clopper_pearson(k: int, n: int, level: float = CI_LEVEL) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) interval for a binomial proportion k / n."""
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
+    return float(ci.low), float(ci.high)
+
+
+@dataclass(frozen=True)
+class PowerRow:
+    """Detection of one bug by its check over ``n_seeds`` seeds (seeds seed0 .. seed0+n-1).
+
+    ``rate = detections / n_seeds``; (ci_low, ci_high) is the 95% Clopper-Pearson interval.
+    """
+
+    entry: str
+    check: str
+    n_seeds: int
+    detections: int
+    rate: float
+    ci_low: float
+    ci_high: float
+    inconclusive: int = 0
+    min_detection: float = 0.99
+    seconds: float = 0.0
+
+    @property
+    def meets_target(self) -> bool:
+        """rate >= min_detection."""
+        return self.rate >= self.min_detection
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"meets_target": self.meets_target}
+
+
+@dataclass(frozen=True)
+class FalseAlarmResult:
+    """How often ANY of the checks fails on the correct candidates, over ``n_seeds`` trials.
+
+    Trial k runs every check once with the seed ``check_seed(seed0 + k, check name)``, i.e. it
+    is the quick suite run with base seed seed0 + k. ``nominal_bound`` is the Bonferroni bound
+    sum of the checks' stated false-alarm rates.
+    """
+
+    checks: tuple[str, ...]
+    n_seeds: int
+    any_failed: int
+    rate: float
+    ci_low: float
+    ci_high: float
+    nominal_bound: float
+    failures: dict[str, int] = field(default_factory=dict)
+    inconclusive: dict[str, int] = field(default_factory=dict)
+    failed_seeds: tuple[int, ...] = ()
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def measure_power(
+    entries: Iterable[BugEntry],
+    checks_by_name: Mapping[str, CheckSpec],
+    n_seeds: int,
+    seed0: int = 0,
+    progress: Progress | None = None,
+) -> list[PowerRow]:
+    """Run each entry's ``caught_by`` check on its candidate for seeds seed0 .. seed0+n-1.
+
+    Raises:
+        KeyError: if an entry's check is not in ``checks_by_name``.
+        ValueError: if the check's family differs from the entry's, or n_seeds < 1.
+    """
+    entries = list(entries)
+    if n_seeds < 1:
+        raise ValueError(f"n_seeds={n_seeds!r}: must be >= 1")
+    specs = [checks_by_name[e.caught_by] for e in entries]
+    for entry, spec in zip(entries, specs, strict=True):
+        if spec.family != entry.family:
+            raise ValueError(
+                f"{entry.name}: family {entry.family!r} but {spec.name} takes {spec.family!r}"
+            )
+    total, done = len(entries) * n_seeds, 0
+    rows = []
+    for entry, spec in zip(entries, specs, strict=True):
+        start = time.perf_counter()
+        statuses = []
+        for k in range(n_seeds):
+            statuses.append(spec.run(entry.candidate, seed0 + k).status)
+            done += 1
+            if progress:
+                progress(done, total)
+        detections = statuses.count(Status.FAIL)
+        lo, hi = clopper_pearson(detections, n_seeds)
+        rows.append(
+            PowerRow(
+                entry=entry.name,
+                check=spec.name,
+                n_seeds=n_seeds,
+                detections=detections,
+                rate=detections / n_seeds,
+                ci_low=lo,
+                ci_high=hi,
+                inconclusive=statuses.count(Status.INCONCLUSIVE),
+                min_detection=entry.min_detection,
+                seconds=time.perf_counter() - start,
+            )
+        )
+    return rows
+
+
+def measure_false_alarms(
+    checks: Sequence[CheckSpec],
+    correct_candidates: Mapping[str, Candidate | None],
+    n_seeds: int,
+    seed0: int = 0,
+    progress: Progress | None = None,
+) -> FalseAlarmResult:
+    """Fraction of trials in which at least one check FAILS on the correct candidates.
+
+    ``correct_candidates`` maps family -> candidate (``None`` for ``"reference"`` checks).
+    """
+    from validation.suite import check_seed
+
+    if n_seeds < 1:
+        raise ValueError(f"n_seeds={n_seeds!r}: must be >= 1")
+    names = tuple(c.name for c in checks)
+    failures = dict.fromkeys(names, 0)
+    inconclusive = dict.fromkeys(names, 0)
+    failed_seeds = []
+    total, done = len(checks) * n_seeds, 0
+    start = time.perf_counter()
+    for k in range(n_seeds):
+        base = seed0 + k
+        any_failed = False
+        for spec in checks:
+            status = spec.run(correct_candidates[spec.family], check_seed(base, spec.name)).status
+            failures[spec.name] += status is Status.FAIL
+            inconclusive[spec.name] += status is Status.INCONCLUSIVE
+            any_failed |= status is Status.FAIL
+            done += 1
+            if progress:
+                progress(done, total)
+        if any_failed:
+            failed_seeds.append(base)
+    lo, hi = clopper_pearson(len(failed_seeds), n_seeds)
+    return FalseAlarmResult(
+        checks=names,
+        n_seeds=n_seeds,
+        any_failed=len(failed_seeds),
+        rate=len(failed_seeds) / n_seeds,
+        ci_low=lo,
+        ci_high=hi,
+        nominal_bound=sum(c.false_alarm_rate for c in checks),
+        failures=failures,
+        inconclusive=inconclusive,
+        failed_seeds=tuple(failed_seeds),
+        seconds=time.perf_counter() - start,
+    )
