@@ -1,0 +1,32 @@
+"""Calibration audits on real market data (LOBSTER archives read from a caller-given directory).
+
+- :mod:`.market_kappa`: :func:`audit_market_kappa`, online market-trade kappa vs MCMC and
+  posterior predictive checks of the Exponential and the zero-inflated offset models.
+- :mod:`.ppc`: the posterior predictive check machinery.
+
+These checks run on data, not on a seeded scenario with a swappable candidate, so they are not
+registered as ``CheckSpec`` entries.
+"""
+
+from __future__ import annotations
+
+from validation.realdata.market_kappa import TICKERS, audit_market_kappa
+from validation.realdata.ppc import (
+    PPP_THRESHOLD,
+    STATISTICS,
+    PpcResult,
+    exponential_ppc,
+    measure_false_alarm_rate,
+    offset_ppc,
+)
+
+__all__ = [
+    "PPP_THRESHOLD",
+    "STATISTICS",
+    "TICKERS",
+    "PpcResult",
+    "audit_market_kappa",
+    "exponential_ppc",
+    "measure_false_alarm_rate",
+    "offset_ppc",
+]
