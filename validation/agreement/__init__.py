@@ -1,0 +1,19 @@
+"""Agreement checks (online vs MCMC) and exact reference checks of the online estimators.
+
+Modules: :mod:`.posterior` (posterior-vs-draws machinery), :mod:`.kappa` (kappa and
+hierarchical kappa vs PyMC), :mod:`.jumps` (exact jump probability, parameter recovery),
+:mod:`.jumps_mcmc` (jump classifier vs the PyMC mixture), :mod:`.exact` (EWMA and covariance
+vs explicit formulas), :mod:`.audit` (measured false-alarm rates).
+"""
+
+from validation.agreement import exact, jumps, jumps_mcmc, kappa
+from validation.registry import CheckSpec
+
+CHECKS: list[CheckSpec] = [
+    *kappa.CHECKS,
+    *jumps_mcmc.CHECKS,
+    *jumps.CHECKS,
+    *exact.CHECKS,
+]
+
+__all__ = ["CHECKS"]
