@@ -1,0 +1,135 @@
+"""Command line: ``python -m validation audit|check|list|power``.
+
+Exit status of ``audit`` and ``check``: 0 when every check passed, 1 when any check failed,
+2 when none failed but at least one was inconclusive (e.g. an MCMC fit failed its
+convergence gate), 64 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from validation import suite
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m validation", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    audit = sub.add_parser("audit", help="run a suite and write report.json + report.md")
+    audit.add_argument("--suite", choices=suite.SUITES, default="quick")
+    audit.add_argument("--out", type=Path, required=True, help="output directory")
+    audit.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    audit.add_argument(
+        "--power-seeds",
+        type=int,
+        default=100,
+        help="seeds per catalogue entry and for the false-alarm rate (full suite)",
+    )
+    audit.add_argument(
+        "--include-mcmc-power",
+        action="store_true",
+        help="also measure power of catalogue entries caught by MCMC checks (slow)",
+    )
+
+    check = sub.add_parser("check", help="run one check on the production estimator")
+    check.add_argument("name", help="check name (see `list`)")
+    check.add_argument("--seed", type=int, default=0)
+
+    sub.add_parser("list", help="list the checks and the catalogue entries")
+    return parser
+
+
+def _cmd_list() -> int:
+    from validation.catalogue import CATALOGUE
+
+    print("checks:")
+    for spec in suite.all_checks():
+        mcmc = " [mcmc]" if spec.uses_mcmc else ""
+        print(f"  {spec.name:<40} {spec.family:<13} alpha={spec.false_alarm_rate:<8.3g}{mcmc}")
+        print(f"      {spec.description}")
+    print("known-bug catalogue:")
+    for entry in CATALOGUE:
+        print(f"  {entry.name:<40} caught by {entry.caught_by}")
+    return 0
+
+
+def _cmd_check(name: str, seed: int) -> int:
+    specs = suite.checks_by_name()
+    if name not in specs:
+        print(f"unknown check {name!r}; known: {', '.join(sorted(specs))}", file=sys.stderr)
+        return 64
+    run = suite.run_checks([specs[name]], seed, progress=_progress)
+    result = run.results[0]
+    print(
+        f"{result.name}: {result.status.value} statistic={result.statistic:.6g} "
+        f"threshold={result.threshold:.6g}"
+    )
+    return run.exit_code
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from validation.report.writer import write_report
+
+    started = time.time()
+    run = suite.run_checks(suite.all_checks(), args.seed, progress=_progress)
+    power = false_alarms = None
+    if args.suite == "full":
+        from validation.catalogue import CATALOGUE
+        from validation.catalogue.power import measure_false_alarms, measure_power
+
+        entries = [
+            e
+            for e in CATALOGUE
+            if args.include_mcmc_power or not suite.checks_by_name()[e.caught_by].uses_mcmc
+        ]
+        _progress(f"measuring detection power: {len(entries)} entries x {args.power_seeds} seeds")
+        power = measure_power(
+            entries,
+            suite.checks_by_name(),
+            n_seeds=args.power_seeds,
+            seed0=args.seed,
+            progress=lambda i, n: _progress(f"  power {i}/{n}") if i % 50 == 0 or i == n else None,
+        )
+        quick = [c for c in suite.all_checks() if not c.uses_mcmc]
+        _progress(f"measuring false alarms: {len(quick)} checks x {args.power_seeds} seeds")
+        false_alarms = measure_false_alarms(
+            quick,
+            suite.correct_candidates(),
+            n_seeds=args.power_seeds,
+            seed0=args.seed,
+            progress=lambda i, n: _progress(f"  false alarms {i}/{n}") if i % 25 == 0 else None,
+        )
+    paths = write_report(
+        args.out,
+        suite_name=args.suite,
+        seed=args.seed,
+        run=run,
+        started=started,
+        power=power,
+        false_alarms=false_alarms,
+    )
+    counts = run.counts
+    print(
+        f"{args.suite} audit: {counts['pass']} passed, {counts['fail']} failed, "
+        f"{counts['inconclusive']} inconclusive in {run.seconds:.1f} s"
+    )
+    for path in paths:
+        print(f"wrote {path}")
+    return run.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "list":
+        return _cmd_list()
+    if args.command == "check":
+        return _cmd_check(args.name, args.seed)
+    return _cmd_audit(args)

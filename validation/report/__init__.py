@@ -1,0 +1,1 @@
+"""Audit reports: ``report.json`` (machine-readable) and ``report.md`` with plots."""

@@ -1,0 +1,108 @@
+"""The audit suites: which checks run, on which candidates, with which seeds.
+
+``quick`` runs every registered check once on the correct (production) candidate of its
+family. ``full`` adds the known-bug catalogue's detection power and the quick suite's measured
+false-alarm rate over many seeds. Seeds are derived from one base seed and the check name, so
+a report is reproducible from ``(suite, seed)`` and the recorded package versions.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from validation.registry import Candidate, CheckSpec
+from validation.results import CheckResult, Status
+
+SUITES = ("quick", "full")
+
+Progress = Callable[[str], None]
+
+
+def all_checks() -> list[CheckSpec]:
+    """Every registered check (calibration and agreement), in a stable order."""
+    from validation.agreement import CHECKS as AGREEMENT
+    from validation.calibration import CHECKS as CALIBRATION
+
+    checks = [*CALIBRATION, *AGREEMENT]
+    names = [c.name for c in checks]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise RuntimeError(f"duplicate check names: {sorted(duplicates)}")
+    return checks
+
+
+def checks_by_name() -> dict[str, CheckSpec]:
+    return {c.name: c for c in all_checks()}
+
+
+def correct_candidates() -> dict[str, Candidate | None]:
+    """The production estimators, one candidate per family (``None`` for reference checks)."""
+    from validation.candidates import covariance, ewma, jumps, kappa
+
+    return {
+        "kappa": kappa.conjugate_kappa,
+        "hierarchical": kappa.hierarchical_kappa,
+        "jumps": jumps.soft_jumps,
+        "ewma": ewma.hybrid_ewma,
+        "covariance": covariance.parameter_covariance,
+        "reference": None,
+    }
+
+
+def check_seed(base_seed: int, name: str) -> int:
+    """A per-check seed: independent streams for different checks under one base seed."""
+    seq = np.random.SeedSequence([base_seed, zlib.crc32(name.encode())])
+    return int(seq.generate_state(1)[0])
+
+
+@dataclass
+class SuiteRun:
+    """Results of running a list of checks, with timing."""
+
+    results: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s.value: sum(r.status is s for r in self.results) for s in Status}
+
+    @property
+    def exit_code(self) -> int:
+        """0: all passed; 1: a check failed; 2: none failed but some were inconclusive."""
+        counts = self.counts
+        if counts[Status.FAIL.value]:
+            return 1
+        if counts[Status.INCONCLUSIVE.value]:
+            return 2
+        return 0
+
+
+def run_checks(
+    checks: Iterable[CheckSpec],
+    base_seed: int,
+    candidates: dict[str, Candidate | None] | None = None,
+    progress: Progress | None = None,
+) -> SuiteRun:
+    """Run each check once on the candidate of its family, with its derived seed."""
+    checks = list(checks)
+    candidates = correct_candidates() if candidates is None else candidates
+    run = SuiteRun()
+    start = time.perf_counter()
+    for i, spec in enumerate(checks, 1):
+        if progress:
+            progress(f"[{i}/{len(checks)}] {spec.name} ...")
+        t0 = time.perf_counter()
+        result = spec.run(candidates[spec.family], check_seed(base_seed, spec.name))
+        result.seconds = result.seconds or time.perf_counter() - t0
+        run.results.append(result)
+        if progress:
+            progress(
+                f"[{i}/{len(checks)}] {spec.name}: {result.status.value} ({result.seconds:.1f} s)"
+            )
+    run.seconds = time.perf_counter() - start
+    return run
