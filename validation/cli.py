@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
         help="seeds per catalogue entry and for the false-alarm rate (full suite)",
     )
     audit.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="directory of LOBSTER zip archives: adds the real-data market-kappa audit",
+    )
+    audit.add_argument(
         "--include-mcmc-power",
         action="store_true",
         help="also measure power of catalogue entries caught by MCMC checks (slow)",
@@ -80,6 +86,20 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
     started = time.time()
     run = suite.run_checks(suite.all_checks(), args.seed, progress=_progress)
+    if args.data is not None:
+        from validation.realdata import audit_market_kappa
+
+        if not args.data.is_dir():
+            print(f"--data {args.data}: not a directory", file=sys.stderr)
+            return 64
+        _progress(f"real-data market-kappa audit on {args.data}")
+        t0 = time.perf_counter()
+        run.results += audit_market_kappa(
+            args.data,
+            seed=args.seed,
+            progress=lambda i, n: _progress(f"  real-data window fits {i}/{n}"),
+        )
+        run.seconds += time.perf_counter() - t0
     power = false_alarms = None
     if args.suite == "full":
         from validation.catalogue import CATALOGUE

@@ -149,7 +149,26 @@ def _compare(name, seed, timer, post, fit_result, var, index, **extra) -> CheckR
         return fail_result(
             name, seed, "candidate posterior unusable", ALPHA, timer, error=f"{exc!r}"
         )
-    return _verdict(name, seed, fit_result, comparison, timer, **extra)
+    return _verdict(
+        name, seed, fit_result, comparison, timer, overlay=_overlay(post, draws, var), **extra
+    )
+
+
+def _overlay(post, draws: np.ndarray, var: str, bins: int = 40) -> dict[str, object]:
+    """Probability per bin of the MCMC draws and of the candidate (cdf differences), for plots.
+
+    Bins are equal-width over the draws' 0.1%..99.9% quantiles.
+    """
+    flat = np.asarray(draws, dtype=float).ravel()
+    edges = np.linspace(*np.quantile(flat, [0.001, 0.999]), bins + 1)
+    reference_mass = np.histogram(flat, bins=edges)[0] / flat.size
+    candidate_mass = np.diff(np.asarray(post.cdf(edges), dtype=float))
+    return {
+        "variable": var,
+        "edges": edges.tolist(),
+        "reference_mass": reference_mass.tolist(),
+        "candidate_mass": candidate_mass.tolist(),
+    }
 
 
 def check_kappa_mcmc(candidate: Candidate, seed: int) -> CheckResult:
