@@ -31,7 +31,7 @@ from __future__ import annotations
 import importlib.util
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import arviz as az
 import numpy as np
@@ -125,6 +125,10 @@ class Diagnostics:
     backend: str
     usable: bool
     reasons: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready copy (plain dicts, lists, floats and strings)."""
+        return asdict(self)
 
 
 @dataclass

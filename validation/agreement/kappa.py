@@ -116,17 +116,7 @@ def _verdict(
     details = {
         "statistic_name": "max(|candidate - mcmc| / tolerance over summaries, alpha_KS / p_KS)",
         **comparison.to_details(),
-        "mcmc": {
-            "usable": diag.usable,
-            "reasons": list(diag.reasons),
-            "rhat": diag.rhat,
-            "ess_bulk": diag.ess_bulk,
-            "ess_tail": diag.ess_tail,
-            "divergences": diag.divergences,
-            "backend": diag.backend,
-            "seed": fit_result.seed,
-            "sampling_seconds": diag.sampling_seconds,
-        },
+        "mcmc": {**diag.to_dict(), "seed": fit_result.seed},
         **extra,
     }
     return CheckResult(

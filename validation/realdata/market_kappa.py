@@ -194,15 +194,7 @@ def _agreement(ticker, trades, source, windows, seed, settings, timer, step) -> 
                 "statistic": float(stat),
                 "status": status.value,
                 "comparison": cmp.to_details(),
-                "mcmc": {
-                    "usable": diag.usable,
-                    "reasons": list(diag.reasons),
-                    "rhat": diag.rhat,
-                    "ess_bulk": diag.ess_bulk,
-                    "ess_tail": diag.ess_tail,
-                    "divergences": diag.divergences,
-                    "seed": fit_result.seed,
-                },
+                "mcmc": {**diag.to_dict(), "seed": fit_result.seed},
             }
         )
     if Status.FAIL in statuses:
