@@ -1,8 +1,9 @@
-"""Command line: ``python -m validation audit|check|list|power``.
+"""Command line: ``python -m validation audit|check|list``.
 
-Exit status of ``audit`` and ``check``: 0 when every check passed, 1 when any check failed,
-2 when none failed but at least one was inconclusive (e.g. an MCMC fit failed its
-convergence gate), 64 for usage errors.
+Exit status of ``audit`` and ``check``: 0 when every check passed, 1 when any check failed
+(for ``--suite full`` also when a catalogue entry is detected below its target rate or the
+measured suite false-alarm rate exceeds 1%), 2 when none failed but at least one was
+inconclusive (e.g. an MCMC fit failed its convergence gate), 64 for usage errors.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import time
 from pathlib import Path
 
 from validation import suite
+
+MAX_SUITE_FALSE_ALARM_RATE = 0.01
 
 
 def _progress(message: str) -> None:
@@ -141,9 +144,19 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         f"{args.suite} audit: {counts['pass']} passed, {counts['fail']} failed, "
         f"{counts['inconclusive']} inconclusive in {run.seconds:.1f} s"
     )
+    code = run.exit_code
+    missed = [row.entry for row in power or [] if not row.meets_target]
+    if missed:
+        print(f"catalogue entries detected below target: {', '.join(missed)}")
+        code = 1
+    if false_alarms is not None and false_alarms.rate > MAX_SUITE_FALSE_ALARM_RATE:
+        print(
+            f"suite false-alarm rate {false_alarms.rate:.3f} exceeds {MAX_SUITE_FALSE_ALARM_RATE}"
+        )
+        code = 1
     for path in paths:
         print(f"wrote {path}")
-    return run.exit_code
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
