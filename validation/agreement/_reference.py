@@ -9,8 +9,6 @@ candidate and then on a known-bad one samples only once.
 
 from __future__ import annotations
 
-import functools
-import importlib
 from typing import Any
 
 import numpy as np
@@ -18,10 +16,11 @@ import numpy as np
 _MCMC_SEED_TAG = 0x6D636D63  # "mcmc"
 
 
-@functools.cache
 def reference_model(module: str, **build_kwargs: Any) -> Any:
-    """``reference_models.<module>.build(**build_kwargs)``, built once per process."""
-    return importlib.import_module(f"reference_models.{module}").build(**build_kwargs)
+    """``reference_models.<module>.build(**build_kwargs)``, shared once per process."""
+    from reference_models.cache import build_once
+
+    return build_once(module, **build_kwargs)
 
 
 def mcmc_seed(check_seed: int) -> int:

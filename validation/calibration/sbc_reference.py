@@ -24,7 +24,6 @@ enters as data, so a different model prior reuses the same compiled model.
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,11 +73,10 @@ class RankSbcSettings:
     simulation_prior: GammaPrior = field(default_factory=GammaPrior)
 
 
-@functools.cache
 def _model(prior_alpha: float, prior_beta: float) -> Any:
-    from reference_models import gamma_exponential
+    from reference_models.cache import build_once
 
-    return gamma_exponential.build(prior_alpha=prior_alpha, prior_beta=prior_beta)
+    return build_once("gamma_exponential", prior_alpha=prior_alpha, prior_beta=prior_beta)
 
 
 def chi_square_bins(n: int, support: int, max_bins: int = 20) -> int:
