@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
         help="directory of LOBSTER zip archives: adds the real-data market-kappa audit",
     )
     audit.add_argument(
+        "--sp500",
+        action="store_true",
+        help="adds the S&P 500 daily-return jump audit (online classifier vs PyMC mixture)",
+    )
+    audit.add_argument(
         "--include-mcmc-power",
         action="store_true",
         help="also measure power of catalogue entries caught by MCMC checks (slow)",
@@ -102,6 +107,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=lambda i, n: _progress(f"  real-data window fits {i}/{n}"),
         )
+        run.seconds += time.perf_counter() - t0
+    if args.sp500:
+        from validation.realdata import audit_sp500_jumps
+
+        _progress("real-data S&P 500 jump audit")
+        t0 = time.perf_counter()
+        run.results += audit_sp500_jumps(seed=args.seed)
         run.seconds += time.perf_counter() - t0
     power = false_alarms = None
     if args.suite == "full":

@@ -3,6 +3,8 @@
 - :mod:`.market_kappa`: :func:`audit_market_kappa`, online market-trade kappa vs MCMC and
   posterior predictive checks of the Exponential and the zero-inflated offset models.
 - :mod:`.ppc`: the posterior predictive check machinery.
+- :mod:`.sp500_jumps`: :func:`audit_sp500_jumps`, the online jump classifier vs the PyMC
+  mixture on S&P 500 daily log returns (shipped by the ``arch`` package).
 
 These checks run on data, not on a seeded scenario with a swappable candidate, so they are not
 registered as ``CheckSpec`` entries.
@@ -19,6 +21,7 @@ from validation.realdata.ppc import (
     measure_false_alarm_rate,
     offset_ppc,
 )
+from validation.realdata.sp500_jumps import audit_sp500_jumps, sp500_log_returns
 
 __all__ = [
     "PPP_THRESHOLD",
@@ -26,7 +29,9 @@ __all__ = [
     "TICKERS",
     "PpcResult",
     "audit_market_kappa",
+    "audit_sp500_jumps",
     "exponential_ppc",
     "measure_false_alarm_rate",
     "offset_ppc",
+    "sp500_log_returns",
 ]
