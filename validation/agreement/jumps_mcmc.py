@@ -40,6 +40,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -92,9 +93,6 @@ class Reference:
 @functools.lru_cache(maxsize=8)
 def reference(seed: int) -> Reference:
     """Fit the mixture reference to the returns of ``seed`` (memoised per process)."""
-    import arviz as az
-
-    from reference_models.jump_mixture import membership_probabilities
     from reference_models.sampling import fit
 
     returns = scenario_returns(seed)
@@ -104,6 +102,15 @@ def reference(seed: int) -> Reference:
         seed=mcmc_seed(seed),
         settings=_sampler_settings(),
     )
+    return reference_from_fit(result, returns)
+
+
+def reference_from_fit(result: Any, returns: np.ndarray) -> Reference:
+    """Log-scale posterior summaries (mean, sd, MCSE of the mean), memberships, diagnostics."""
+    import arviz as az
+
+    from reference_models.jump_mixture import membership_probabilities
+
     post = result.idata.posterior
     logs = {k: np.log(np.asarray(post[k].values, dtype=float)) for k in PARAMS}
     with arviz_without_numba():
@@ -115,17 +122,7 @@ def reference(seed: int) -> Reference:
         log_mcse=mcse,
         membership=membership_probabilities(result, returns),
         usable=d.usable,
-        diagnostics={
-            "usable": d.usable,
-            "reasons": list(d.reasons),
-            "rhat": d.rhat,
-            "ess_bulk": d.ess_bulk,
-            "ess_tail": d.ess_tail,
-            "divergences": d.divergences,
-            "backend": d.backend,
-            "seed": result.seed,
-            "sampling_seconds": d.sampling_seconds,
-        },
+        diagnostics={**d.to_dict(), "seed": result.seed},
     )
 
 

@@ -52,9 +52,9 @@ from validation.agreement.jumps_mcmc import (
     Z,
     _sampler_settings,
     discrepancies,
+    reference_from_fit,
     rotation_average,
 )
-from validation.agreement.posterior import arviz_without_numba
 from validation.candidates.jumps import soft_jumps
 from validation.registry import Candidate
 from validation.results import CheckResult, Status
@@ -103,9 +103,6 @@ class _Fit:
 @functools.lru_cache(maxsize=4)
 def _mcmc(seed: int, years: tuple[int, int] | None, settings: SamplerSettings) -> _Fit:
     """Fit the mixture to the returns of ``years`` (memoised per process)."""
-    import arviz as az
-
-    from reference_models.jump_mixture import membership_probabilities
     from reference_models.sampling import fit
 
     returns = sp500_log_returns(years).to_numpy()
@@ -117,9 +114,6 @@ def _mcmc(seed: int, years: tuple[int, int] | None, settings: SamplerSettings) -
     )
     post = result.idata.posterior
     values = {k: np.asarray(post[k].values, dtype=float) for k in PARAMS}
-    logs = {k: np.log(v) for k, v in values.items()}
-    with arviz_without_numba():
-        mcse = {k: float(az.mcse(v, method="mean")) for k, v in logs.items()}
     tail = (1.0 - INTERVAL) / 2.0
     summaries = {
         k: {
@@ -129,28 +123,8 @@ def _mcmc(seed: int, years: tuple[int, int] | None, settings: SamplerSettings) -
         }
         for k, v in values.items()
     }
-    d = result.diagnostics
-    ref = Reference(
-        log_mean={k: float(v.mean()) for k, v in logs.items()},
-        log_sd={k: float(v.std(ddof=1)) for k, v in logs.items()},
-        log_mcse=mcse,
-        membership=membership_probabilities(result, returns),
-        usable=d.usable,
-        diagnostics={
-            "usable": d.usable,
-            "reasons": list(d.reasons),
-            "rhat": d.rhat,
-            "ess_bulk": d.ess_bulk,
-            "ess_tail": d.ess_tail,
-            "divergences": d.divergences,
-            "backend": d.backend,
-            "seed": result.seed,
-            "draws": settings.draws,
-            "tune": settings.tune,
-            "chains": settings.chains,
-            "sampling_seconds": d.sampling_seconds,
-        },
-    )
+    ref = reference_from_fit(result, returns)
+    ref.diagnostics.update(draws=settings.draws, tune=settings.tune, chains=settings.chains)
     return _Fit(ref, summaries)
 
 
