@@ -51,9 +51,7 @@ def test_a_failing_check_gives_exit_code_1_and_a_report(tmp_path) -> None:
     run = suite.run_checks(checks, base_seed=5, candidates=candidates)
     assert run.exit_code == 1
     assert run.counts[Status.FAIL.value] >= 1
-    json_path, md_path = write_report(
-        tmp_path, suite_name="quick", seed=5, run=run, started=0.0
-    )
+    json_path, md_path = write_report(tmp_path, suite_name="quick", seed=5, run=run, started=0.0)
     report = json.loads(json_path.read_text())
     assert report["summary"]["exit_code"] == 1
     assert {c["status"] for c in report["checks"]} >= {"fail"}
@@ -77,3 +75,28 @@ def test_quick_audit_end_to_end(tmp_path, capsys: pytest.CaptureFixture[str]) ->
     captured = capsys.readouterr()
     assert f"[1/{len(suite.all_checks())}]" in captured.err  # progress on stderr
     assert "quick audit:" in captured.out and "0 failed" in captured.out
+
+
+def test_rerunning_an_audit_with_a_fit_cache_does_no_mcmc(tmp_path, monkeypatch) -> None:
+    """First run fills the cache; the second run must not call the sampler at all."""
+    from reference_models import sampling
+    from validation import reference_fits
+
+    mcmc = [c for c in suite.all_checks() if c.uses_mcmc and c.name.startswith("agreement.kappa")]
+    monkeypatch.setattr(reference_fits, "_cache_dir", None)
+    from validation.agreement import kappa
+
+    kappa._kappa_fit.cache_clear()  # the checks memoise fits per process
+    reference_fits.set_fit_cache_dir(tmp_path / "fits")
+    first = suite.run_checks(mcmc, base_seed=11)
+    assert any((tmp_path / "fits").glob("*.nc"))
+
+    def no_sampling(*args, **kwargs):
+        raise AssertionError("sampled although the fit is cached")
+
+    monkeypatch.setattr(sampling, "fit", no_sampling)
+    kappa._kappa_fit.cache_clear()  # so that the disk cache is what answers
+    second = suite.run_checks(mcmc, base_seed=11)
+    assert [r.status for r in second.results] == [r.status for r in first.results]
+    assert [r.statistic for r in second.results] == [r.statistic for r in first.results]
+    reference_fits.set_fit_cache_dir(None)

@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
         help="directory of LOBSTER zip archives: adds the real-data market-kappa audit",
     )
     audit.add_argument(
+        "--fit-cache",
+        type=Path,
+        default=None,
+        help="directory for cached reference fits: re-running an unchanged audit does no MCMC",
+    )
+    audit.add_argument(
         "--sp500",
         action="store_true",
         help="adds the S&P 500 daily-return jump audit (online classifier vs PyMC mixture)",
@@ -93,6 +99,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from validation.report.writer import write_report
 
     started = time.time()
+    if args.fit_cache is not None:
+        from validation.reference_fits import set_fit_cache_dir
+
+        set_fit_cache_dir(args.fit_cache)
     run = suite.run_checks(suite.all_checks(), args.seed, progress=_progress)
     if args.data is not None:
         from validation.realdata import audit_market_kappa

@@ -13,14 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from validation.reference_fits import reference_model
+
+__all__ = ["draws_of", "mcmc_seed", "reference_model"]
+
 _MCMC_SEED_TAG = 0x6D636D63  # "mcmc"
-
-
-def reference_model(module: str, **build_kwargs: Any) -> Any:
-    """``reference_models.<module>.build(**build_kwargs)``, shared once per process."""
-    from reference_models.cache import build_once
-
-    return build_once(module, **build_kwargs)
 
 
 def mcmc_seed(check_seed: int) -> int:

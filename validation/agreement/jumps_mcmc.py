@@ -93,7 +93,7 @@ class Reference:
 @functools.lru_cache(maxsize=8)
 def reference(seed: int) -> Reference:
     """Fit the mixture reference to the returns of ``seed`` (memoised per process)."""
-    from reference_models.sampling import fit
+    from validation.reference_fits import fit
 
     returns = scenario_returns(seed)
     result = fit(

@@ -69,7 +69,7 @@ def _kappa_scenario(seed: int):
 
 @functools.lru_cache(maxsize=8)
 def _kappa_fit(seed: int):
-    from reference_models.sampling import fit
+    from validation.reference_fits import fit
 
     prior, _, used = _kappa_scenario(seed)
     model = reference_model("gamma_exponential", prior_alpha=prior.alpha, prior_beta=prior.beta)
@@ -87,7 +87,7 @@ def _hier_scenario(seed: int):
 
 @functools.lru_cache(maxsize=8)
 def _hier_fit(seed: int):
-    from reference_models.sampling import fit
+    from validation.reference_fits import fit
 
     data, used = _hier_scenario(seed)
     model = reference_model("hierarchical_kappa", n_groups=1, market="pinned", a0=HIER_A0)

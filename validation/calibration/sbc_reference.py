@@ -74,9 +74,9 @@ class RankSbcSettings:
 
 
 def _model(prior_alpha: float, prior_beta: float) -> Any:
-    from reference_models.cache import build_once
+    from validation.reference_fits import reference_model
 
-    return build_once("gamma_exponential", prior_alpha=prior_alpha, prior_beta=prior_beta)
+    return reference_model("gamma_exponential", prior_alpha=prior_alpha, prior_beta=prior_beta)
 
 
 def chi_square_bins(n: int, support: int, max_bins: int = 20) -> int:
@@ -98,7 +98,8 @@ def run_reference_ranks(
     progress: Progress | None = None,
 ) -> CheckResult:
     """Rank SBC of ``reference_models.gamma_exponential`` (see module doc)."""
-    from reference_models.sampling import ConvergenceGate, SamplerSettings, fit
+    from reference_models.sampling import ConvergenceGate, SamplerSettings
+    from validation.reference_fits import fit
 
     del candidate  # "reference" family: the check tests the reference model itself
     s = settings if settings is not None else RankSbcSettings()

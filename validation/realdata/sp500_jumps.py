@@ -103,7 +103,7 @@ class _Fit:
 @functools.lru_cache(maxsize=4)
 def _mcmc(seed: int, years: tuple[int, int] | None, settings: SamplerSettings) -> _Fit:
     """Fit the mixture to the returns of ``years`` (memoised per process)."""
-    from reference_models.sampling import fit
+    from validation.reference_fits import fit
 
     returns = sp500_log_returns(years).to_numpy()
     result = fit(
