@@ -21,7 +21,9 @@ the audit measures the false-alarm rate with the floor in place.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +36,7 @@ from validation.calibration._sbc import (
 )
 from validation.calibration.coverage import posterior_coverage, stack_indicators
 from validation.calibration.pit import exact_pit
-from validation.registry import Candidate
+from validation.registry import Candidate, PosteriorLike
 from validation.results import CheckResult
 from validation.scenarios import GammaPrior, simulate_hierarchical, simulate_kappa
 
@@ -64,6 +66,47 @@ class ExactSbcSettings:
     a0: float = 5.0
 
 
+def _exact_pit_sbc(
+    name: str,
+    replicate: Callable[[np.random.Generator, int], tuple[PosteriorLike, float]],
+    s: ExactSbcSettings,
+    seed: int,
+    progress: Progress | None,
+    extra: dict[str, Any],
+) -> CheckResult:
+    """The SBC loop shared by both checks.
+
+    ``replicate(rng, n)`` draws theta, simulates n observations, and returns the candidate's
+    posterior with the true theta. A candidate that raises or returns a broken posterior
+    fails the check (see :func:`candidate_error_result`).
+    """
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    posts, thetas, sizes, cover = [], [], [], []
+    try:
+        for k in range(s.n_replications):
+            n = log_uniform_int(rng, s.n_min, s.n_max)
+            post, theta = replicate(rng, n)
+            cover.append(posterior_coverage(post, theta))
+            posts.append(post)
+            thetas.append(theta)
+            sizes.append(n)
+            if progress:
+                progress(k + 1, s.n_replications)
+        pit = exact_pit(posts, np.array(thetas))
+    except CANDIDATE_ERRORS as exc:
+        return candidate_error_result(name, exc, seed, time.perf_counter() - start, s.alpha)
+    return exact_pit_result(
+        name,
+        pit,
+        stack_indicators(cover),
+        s.alpha,
+        seed,
+        time.perf_counter() - start,
+        {"n_per_replication": sizes, **extra},
+    )
+
+
 def run_kappa_pit(
     candidate: Candidate,
     seed: int,
@@ -73,41 +116,13 @@ def run_kappa_pit(
 ) -> CheckResult:
     """SBC of a ``"kappa"`` candidate: kappa ~ prior, distances ~ Exp(kappa), exact PIT."""
     s = settings if settings is not None else ExactSbcSettings()
-    start = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    posts, thetas, sizes, cover = [], [], [], []
-    for k in range(s.n_replications):
-        n = log_uniform_int(rng, s.n_min, s.n_max)
+
+    def replicate(rng: np.random.Generator, n: int) -> tuple[PosteriorLike, float]:
         data = simulate_kappa(rng, s.prior.draw(rng), n)
-        try:
-            post = candidate(data, s.prior)
-            cover.append(posterior_coverage(post, data.kappa))
-            posts.append(post)
-            thetas.append(data.kappa)
-        except CANDIDATE_ERRORS as exc:
-            return candidate_error_result(
-                KAPPA_PIT, exc, seed, time.perf_counter() - start, s.alpha
-            )
-        sizes.append(n)
-        if progress:
-            progress(k + 1, s.n_replications)
-    extra = {
-        "n_per_replication": sizes,
-        "prior": {"alpha": s.prior.alpha, "beta": s.prior.beta},
-    }
-    try:
-        pit = exact_pit(posts, np.array(thetas))
-    except CANDIDATE_ERRORS as exc:
-        return candidate_error_result(KAPPA_PIT, exc, seed, time.perf_counter() - start, s.alpha)
-    return exact_pit_result(
-        KAPPA_PIT,
-        pit,
-        stack_indicators(cover),
-        s.alpha,
-        seed,
-        time.perf_counter() - start,
-        extra,
-    )
+        return candidate(data, s.prior), data.kappa
+
+    extra = {"prior": {"alpha": s.prior.alpha, "beta": s.prior.beta}}
+    return _exact_pit_sbc(KAPPA_PIT, replicate, s, seed, progress, extra)
 
 
 def run_hierarchical_pinned_pit(
@@ -124,42 +139,11 @@ def run_hierarchical_pinned_pit(
     and the PIT is of kappa_own.
     """
     s = settings if settings is not None else ExactSbcSettings()
-    start = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    posts, thetas, sizes, cover = [], [], [], []
-    for k in range(s.n_replications):
-        n = log_uniform_int(rng, s.n_min, s.n_max)
+
+    def replicate(rng: np.random.Generator, n: int) -> tuple[PosteriorLike, float]:
         kappa_market = s.prior.draw(rng)
         data = simulate_hierarchical(rng, kappa_market, s.a0, n_own=n, n_market=0)
-        try:
-            post = candidate(data, kappa_market)
-            cover.append(posterior_coverage(post, data.kappa_own))
-            posts.append(post)
-            thetas.append(data.kappa_own)
-        except CANDIDATE_ERRORS as exc:
-            return candidate_error_result(
-                HIERARCHICAL_PINNED_PIT, exc, seed, time.perf_counter() - start, s.alpha
-            )
-        sizes.append(n)
-        if progress:
-            progress(k + 1, s.n_replications)
-    extra = {
-        "n_own_per_replication": sizes,
-        "hyperprior": {"alpha": s.prior.alpha, "beta": s.prior.beta},
-        "a0": s.a0,
-    }
-    try:
-        pit = exact_pit(posts, np.array(thetas))
-    except CANDIDATE_ERRORS as exc:
-        return candidate_error_result(
-            HIERARCHICAL_PINNED_PIT, exc, seed, time.perf_counter() - start, s.alpha
-        )
-    return exact_pit_result(
-        HIERARCHICAL_PINNED_PIT,
-        pit,
-        stack_indicators(cover),
-        s.alpha,
-        seed,
-        time.perf_counter() - start,
-        extra,
-    )
+        return candidate(data, kappa_market), data.kappa_own
+
+    extra = {"hyperprior": {"alpha": s.prior.alpha, "beta": s.prior.beta}, "a0": s.a0}
+    return _exact_pit_sbc(HIERARCHICAL_PINNED_PIT, replicate, s, seed, progress, extra)
