@@ -1,0 +1,302 @@
+"""Microprice: the mid adjusted by the book and flow imbalances, fitted online.
+
+Features at a book update at time t (integer ms):
+
+* book imbalance ``I_t = (Qb - Qa) / (Qb + Qa)`` from the level-1 sizes, in [-1, 1];
+* flow imbalance ``F_t = EWMA(s v) / EWMA(v)`` over the trades seen so far (s = +1 buy,
+  -1 sell, v > 0 the size; both EWMAs on the trade clock with half-life
+  ``flow_half_life_trades``), in [-1, 1]; 0 before the first trade.
+
+Target: the forward mid return ``y_t = (M(t + H) - m_t) / m_t`` (a fraction of the mid) over
+``H = horizon_ms`` (default 1000 ms), where ``M(s)`` is the mid of the last book update with
+timestamp <= s. Each book update enqueues ``(t, m_t, I_t, F_t)`` in a FIFO; the observation
+*matures* at the first book update with timestamp > t + H, when ``M(t + H)`` is the mid in
+force just before that update (trades do not move the mid). Observations mature in FIFO order,
+so the work is O(1) amortised per event. Memory: the FIFO holds the book updates of the last
+H ms, at most ``max_pending`` (default 10000); an update arriving while the FIFO is full is not
+enqueued (counted in :attr:`MicropriceEstimator.dropped_count`), which depends only on the
+past and so does not bias the fit toward any outcome.
+
+Fit: exponentially weighted ridge least squares of ``y ~ b0 + b1 I + b2 F``. With matured
+observations ``x_i = (1, I_i, F_i)`` (i = 1..n) and weights ``w_i = lam^(n - i)``,
+``lam = 2^(-1 / half_life_obs)``::
+
+    A = sum_i w_i x_i x_i'      (updated A <- lam A + x x')
+    c = sum_i w_i x_i y_i       (updated c <- lam c + x y)
+    (b0, b1, b2) = (A + ridge * Id)^-1 c
+
+The ridge (default 1.0, i.e. one pseudo-observation's worth of pull toward 0 for each
+coefficient, against an effective sample size ``sum w ~ half_life_obs / ln 2`` ~ 2900) keeps
+the 3x3 system well posed while a feature is constant (no trades yet: F = 0 throughout).
+
+``microprice = mid * (1 + b1 I + b2 F)`` in the price unit of the book. The intercept is left
+out: b0 is the average drift of the mid over the recent past, a property of the time period
+rather than of the book state; adding it would extrapolate the recent trend into the fair
+price. Fitting it still matters, as it keeps the drift from biasing b1 and b2. Before
+``min_observations`` matured observations the microprice is the mid.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from online import _checks
+from online._state import pack, unpack
+from online.errors import InvalidInputError, StateDictError
+from online.ewma import tick_alpha
+
+_LN2 = math.log(2.0)
+# Upper triangle of the symmetric 3x3 A, stored as six floats in this order.
+_A_INDEX = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+
+
+@dataclass(frozen=True)
+class MicropriceConfig:
+    """Production defaults of the microprice.
+
+    Attributes:
+        horizon_ms: forward-return horizon H in ms (integer > 0).
+        half_life_obs: half-life of the regression weights, in matured observations (> 0).
+        ridge: ridge added to the diagonal of the weighted normal matrix (>= 0; in units of
+            observation weight).
+        flow_half_life_trades: half-life of the flow-imbalance EWMAs, in trades (> 0).
+        min_observations: matured observations needed before the fit is used (integer >= 1).
+        max_pending: bound on the FIFO of observations awaiting their horizon (integer >= 1).
+    """
+
+    horizon_ms: int = 1000
+    half_life_obs: float = 2000.0
+    ridge: float = 1.0
+    flow_half_life_trades: float = 20.0
+    min_observations: int = 100
+    max_pending: int = 10_000
+
+    def __post_init__(self) -> None:
+        for name in ("horizon_ms", "min_observations", "max_pending"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidInputError(name, value, "must be an integer >= 1")
+        _checks.positive("half_life_obs", self.half_life_obs)
+        _checks.non_negative("ridge", self.ridge)
+        _checks.positive("flow_half_life_trades", self.flow_half_life_trades)
+
+
+class MicropriceEstimator:
+    """Online microprice: mid adjusted by the fitted imbalance effects (module docstring)."""
+
+    def __init__(self, config: MicropriceConfig = MicropriceConfig()) -> None:
+        self.config = config
+        self._lam = 2.0 ** (-1.0 / config.half_life_obs)
+        self._flow_alpha = tick_alpha(config.flow_half_life_trades)
+        self._a = [0.0] * 6
+        self._c = [0.0] * 3
+        self._n = 0
+        self._beta: tuple[float, float, float] | None = None  # solve cache, cleared by _add
+        self._pending: deque[tuple[int, float, float, float]] = deque()
+        self._dropped = 0
+        self._mid: float | None = None
+        self._imbalance = 0.0
+        self._flow_num = 0.0
+        self._flow_den = 0.0
+        self._trades = 0
+        self._last_ms: int | None = None
+
+    # -- events -------------------------------------------------------------------------
+
+    def on_book(
+        self,
+        bid_price: float,
+        bid_size: float,
+        ask_price: float,
+        ask_size: float,
+        timestamp_ms: int,
+    ) -> None:
+        """Best bid/ask (price > 0, ask > bid) and level-1 sizes (>= 0, not both 0).
+
+        Matures every pending observation whose horizon ends before ``timestamp_ms``, then
+        enqueues this update's observation.
+
+        Raises:
+            InvalidInputError: bad price or size, crossed or locked quote, both sizes 0, or a
+                timestamp going backwards; the state is unchanged.
+        """
+        bp = _checks.positive("bid_price", bid_price)
+        ap = _checks.positive("ask_price", ask_price)
+        if ap <= bp:
+            raise InvalidInputError("ask_price", ask_price, f"crossed or locked (bid {bp})")
+        qb = _checks.non_negative("bid_size", bid_size)
+        qa = _checks.non_negative("ask_size", ask_size)
+        if qb + qa <= 0.0:
+            raise InvalidInputError("ask_size", ask_size, "bid and ask sizes are both 0")
+        t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+
+        horizon = self.config.horizon_ms
+        pending = self._pending
+        while pending and pending[0][0] + horizon < t:
+            _, m0, i0, f0 = pending.popleft()
+            self._add(i0, f0, (self._mid - m0) / m0)
+        self._mid = 0.5 * (bp + ap)
+        self._imbalance = (qb - qa) / (qb + qa)
+        if len(pending) < self.config.max_pending:
+            pending.append((t, self._mid, self._imbalance, self.flow_imbalance))
+        else:
+            self._dropped += 1
+        self._last_ms = t
+
+    def on_trade(self, size: float, is_buy: bool, timestamp_ms: int) -> None:
+        """A market trade of ``size`` (> 0) initiated by a buyer (``is_buy``) or a seller.
+
+        Raises:
+            InvalidInputError: non-positive size, non-bool side or a timestamp going
+                backwards; the state is unchanged.
+        """
+        v = _checks.positive("size", size)
+        if not isinstance(is_buy, bool | np.bool_):
+            raise InvalidInputError("is_buy", is_buy, "must be a bool")
+        t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+        a = self._flow_alpha
+        signed = v if is_buy else -v
+        if self._trades == 0:
+            num, den = signed, v
+        else:
+            num = self._flow_num + a * (signed - self._flow_num)
+            den = self._flow_den + a * (v - self._flow_den)
+        if not (math.isfinite(num) and math.isfinite(den)):
+            raise InvalidInputError("size", size, "update would overflow float64")
+        self._flow_num, self._flow_den = num, den
+        self._trades += 1
+        self._last_ms = t
+
+    def _add(self, imbalance: float, flow: float, y: float) -> None:
+        lam, a, c = self._lam, self._a, self._c
+        x = (1.0, imbalance, flow)
+        for k, (i, j) in enumerate(_A_INDEX):
+            a[k] = lam * a[k] + x[i] * x[j]
+        for i in range(3):
+            c[i] = lam * c[i] + x[i] * y
+        self._n += 1
+        self._beta = None
+
+    # -- outputs ------------------------------------------------------------------------
+
+    @property
+    def flow_imbalance(self) -> float:
+        """EWMA(signed volume) / EWMA(volume) over trades, in [-1, 1]; 0 before any trade."""
+        if self._trades == 0:
+            return 0.0
+        return min(1.0, max(-1.0, self._flow_num / self._flow_den))
+
+    @property
+    def book_imbalance(self) -> float | None:
+        """(Qb - Qa) / (Qb + Qa) of the last book update; None before any."""
+        return None if self._mid is None else self._imbalance
+
+    @property
+    def mid(self) -> float | None:
+        """(best bid + best ask) / 2 of the last book update; None before any."""
+        return self._mid
+
+    @property
+    def coefficients(self) -> tuple[float, float, float] | None:
+        """(b0, b1, b2) = (A + ridge Id)^-1 c (fractions of the mid per unit feature);
+        None before ``min_observations`` matured observations or while the system is singular
+        (possible only with ridge = 0). Solved once per new observation, then cached."""
+        if self._n < self.config.min_observations:
+            return None
+        if self._beta is None:
+            self._beta = self._solve()
+        return self._beta
+
+    def _solve(self) -> tuple[float, float, float] | None:
+        m = np.empty((3, 3))
+        for k, (i, j) in enumerate(_A_INDEX):
+            m[i, j] = m[j, i] = self._a[k]
+        m[np.diag_indices(3)] += self.config.ridge
+        try:
+            beta = np.linalg.solve(m, np.array(self._c))
+        except np.linalg.LinAlgError:
+            return None
+        if not np.isfinite(beta).all():
+            return None
+        return (float(beta[0]), float(beta[1]), float(beta[2]))
+
+    def microprice(self) -> float | None:
+        """mid * (1 + b1 I + b2 F) (price units of the book); the mid while the fit is not
+        valid; None before the first book update."""
+        if self._mid is None:
+            return None
+        beta = self.coefficients
+        if beta is None:
+            return self._mid
+        return self._mid * (1.0 + beta[1] * self._imbalance + beta[2] * self.flow_imbalance)
+
+    @property
+    def observation_count(self) -> int:
+        """Matured observations in the fit."""
+        return self._n
+
+    @property
+    def pending_count(self) -> int:
+        """Observations waiting for their horizon."""
+        return len(self._pending)
+
+    @property
+    def dropped_count(self) -> int:
+        """Book updates not enqueued because the FIFO was full."""
+        return self._dropped
+
+    @property
+    def trade_count(self) -> int:
+        return self._trades
+
+    @property
+    def last_timestamp_ms(self) -> int | None:
+        return self._last_ms
+
+    # -- state --------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable exact state."""
+        state = {
+            "a": list(self._a),
+            "c": list(self._c),
+            "n": self._n,
+            "pending": [list(p) for p in self._pending],
+            "dropped": self._dropped,
+            "mid": self._mid,
+            "imbalance": self._imbalance,
+            "flow_num": self._flow_num,
+            "flow_den": self._flow_den,
+            "trades": self._trades,
+            "last_ms": self._last_ms,
+        }
+        return pack("MicropriceEstimator", self.config, state)
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any]) -> MicropriceEstimator:
+        config, state = unpack("MicropriceEstimator", MicropriceConfig, data)
+        obj = cls(config)
+        try:
+            obj._a = [float(v) for v in state["a"]]
+            obj._c = [float(v) for v in state["c"]]
+            if len(obj._a) != 6 or len(obj._c) != 3:
+                raise ValueError("A needs 6 entries and c 3")
+            obj._n = int(state["n"])
+            obj._pending = deque(
+                (int(t), float(m), float(i), float(f)) for t, m, i, f in state["pending"]
+            )
+            obj._dropped = int(state["dropped"])
+            obj._mid = None if state["mid"] is None else float(state["mid"])
+            obj._imbalance = float(state["imbalance"])
+            obj._flow_num = float(state["flow_num"])
+            obj._flow_den = float(state["flow_den"])
+            obj._trades = int(state["trades"])
+            obj._last_ms = None if state["last_ms"] is None else int(state["last_ms"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateDictError(f"malformed MicropriceEstimator state: {exc}") from exc
+        return obj
