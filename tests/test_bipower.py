@@ -1,0 +1,222 @@
+"""Tests of online.bipower against explicit weight vectors and Gaussian closed forms."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from online.bipower import BipowerConfig, MultiScaleBipowerEstimator
+from online.errors import InvalidInputError, StateDictError
+from online.ewma import tick_alpha
+
+SIGMA = 1e-3  # per-bucket log-return sd used in the simulations
+
+
+def _state_json(obj) -> str:
+    return json.dumps(obj.state_dict(), sort_keys=True)
+
+
+def _feed(est: MultiScaleBipowerEstimator, returns) -> None:
+    for r in returns:
+        est.update(float(r))
+
+
+def _ewma_weights(n: int, h: float) -> np.ndarray:
+    """Weights of an EWMA started from its first observation: they sum to one."""
+    a = 1.0 - 2.0 ** (-1.0 / h)
+    w = a * (1.0 - a) ** (n - 1 - np.arange(n))
+    w[0] = (1.0 - a) ** (n - 1)
+    return w
+
+
+def _jumpy_returns(seed: int, n: int, p_jump: float, jump_sigmas: float) -> tuple:
+    rng = np.random.default_rng(seed)
+    r = rng.normal(0.0, SIGMA, n)
+    jumps = rng.random(n) < p_jump
+    r[jumps] += rng.choice([-1.0, 1.0], jumps.sum()) * jump_sigmas * SIGMA
+    return r, np.flatnonzero(jumps)
+
+
+def test_equals_explicit_weight_vectors():
+    r, _ = _jumpy_returns(0, 400, 0.02, 8.0)
+    est = MultiScaleBipowerEstimator()
+    _feed(est, r)
+    rv_ref, bv_ref = [], []
+    for scale, h in enumerate((5.0, 20.0, 100.0)):
+        rv = np.dot(_ewma_weights(len(r), h), r**2)
+        products = (math.pi / 2.0) * np.abs(r[1:]) * np.abs(r[:-1])
+        bv = np.dot(_ewma_weights(len(products), h), products)
+        assert est.realized_variance(scale) == pytest.approx(rv, rel=1e-12)
+        assert est.bipower_variance(scale) == pytest.approx(bv, rel=1e-12)
+        rv_ref.append(rv)
+        bv_ref.append(bv)
+    ratio = min(100.0, max(0.1, rv_ref[0] / bv_ref[0]))
+    w = min(0.85, max(0.0, 1.0 - 1.0 / ratio))
+    assert est.jump_ratio == pytest.approx(ratio, rel=1e-12)
+    assert est.sigma_clean == pytest.approx(math.sqrt(bv_ref[2]), rel=1e-12)
+    assert est.sigma_total == pytest.approx(math.sqrt(rv_ref[2]), rel=1e-12)
+    assert est.sigma_effective == pytest.approx(
+        math.sqrt((1 - w) * bv_ref[2] + w * rv_ref[2]), rel=1e-12
+    )
+    assert est.is_toxic == (ratio > 1.5)
+    assert est.observation_count == 400
+
+
+def test_nothing_before_data_and_bipower_needs_two_returns():
+    est = MultiScaleBipowerEstimator()
+    assert est.realized_variance(0) is None and est.sigma_effective is None
+    assert est.jump_ratio is None and not est.is_toxic
+    est.update(0.002)
+    assert est.realized_variance(2) == pytest.approx(4e-6, rel=1e-15)
+    assert est.bipower_variance(2) is None and est.sigma_clean is None
+    assert est.sigma_effective is None and est.jump_ratio is None
+    est.update(-0.001)
+    assert est.bipower_variance(0) == pytest.approx(math.pi / 2 * 2e-6, rel=1e-15)
+
+
+def _variance_sd(weights: np.ndarray, lag0: float, lag1: float) -> float:
+    """sd of sum_i w_i x_i for a stationary MA(1)-correlated series (autocovariances given)."""
+    lag1_weight = 2.0 * np.dot(weights[1:], weights[:-1])
+    return math.sqrt(np.dot(weights, weights) * lag0 + lag1_weight * lag1)
+
+
+def test_rv_and_bv_both_unbiased_on_gaussian_returns_and_pi_over_2_is_needed():
+    n, h_slow = 40_000, 2_000.0  # n >> h: the first observation's weight is 2**-20
+    rng = np.random.default_rng(1)
+    r = rng.normal(0.0, SIGMA, n)
+    est = MultiScaleBipowerEstimator(BipowerConfig(half_lives_buckets=(5.0, 20.0, h_slow)))
+    _feed(est, r)
+    s2 = SIGMA**2
+    # z, z' i.i.d. N(0,1): Var(z^2) = 2; (pi/2)|z||z'| has mean 1, variance pi^2/4 - 1 and
+    # lag-1 autocovariance (pi/2)^2 (2/pi - 4/pi^2) = pi/2 - 1
+    sd_rv = _variance_sd(_ewma_weights(n, h_slow), 2.0, 0.0)
+    sd_bv = _variance_sd(_ewma_weights(n - 1, h_slow), math.pi**2 / 4 - 1, math.pi / 2 - 1)
+    rv, bv = est.realized_variance(2) / s2, est.bipower_variance(2) / s2
+    assert abs(rv - 1.0) < 4 * sd_rv
+    assert abs(bv - 1.0) < 4 * sd_bv
+    bv_without_pi_over_2 = bv * 2.0 / math.pi  # the EWMA is linear: same stream, no factor
+    assert abs(bv_without_pi_over_2 - 1.0) > 4 * sd_bv
+    assert sd_bv < 0.03  # the test has the power to see the 36% bias
+
+
+def _toxic_fraction(ratios: np.ndarray) -> float:
+    return float(np.mean(ratios > 1.5))
+
+
+def test_jumps_raise_rv_but_not_bv_and_flag_toxicity():
+    n = 40_000
+    r, jump_at = _jumpy_returns(2, n, 0.002, 20.0)
+    est = MultiScaleBipowerEstimator()
+    rv_slow, bv_slow, ratio, raw_fast = [], [], [], []
+    for x in r:
+        est.update(float(x))
+        if est.bipower_variance(0) is not None:
+            rv_slow.append(est.realized_variance(2))
+            bv_slow.append(est.bipower_variance(2))
+            ratio.append(est.jump_ratio)
+            raw_fast.append((est.realized_variance(0), est.bipower_variance(0)))
+    s2 = SIGMA**2
+    rv_avg, bv_avg = np.mean(rv_slow[500:]) / s2, np.mean(bv_slow[500:]) / s2
+    # theory: E[RV] = 1 + p J^2 = 1.8; E[BV] = 1 + 2 p (pi/2) J E|z| = 1.10 (J = 20 sigma)
+    assert rv_avg > 1.5
+    assert abs(bv_avg - 1.0) < 0.15
+    ratio = np.array(ratio)
+    # every jump bucket is flagged toxic (ratio index = bucket index - 1)
+    jumps = jump_at[jump_at >= 1] - 1
+    assert np.all(ratio[jumps] > 1.5)
+    # clean stretches (at least 40 buckets after the last jump): rarely toxic
+    idx = np.arange(n)
+    last_jump = np.maximum.accumulate(np.where(np.isin(idx, jump_at), idx, -(10**6)))
+    clean = (idx - last_jump >= 40)[1:]
+    assert _toxic_fraction(ratio[clean]) < 0.10
+    # known-bad variant without the pi/2 factor flags a large part of clean flow as toxic
+    rv_f, bv_f = np.array(raw_fast).T
+    bad_ratio = np.clip(rv_f / (bv_f * 2.0 / math.pi), 0.1, 100.0)
+    assert _toxic_fraction(bad_ratio[clean]) >= 0.10
+
+
+def test_zero_bipower_guard():
+    est = MultiScaleBipowerEstimator()
+    _feed(est, [0.0, 0.0, 0.0])
+    assert est.bipower_variance(0) == 0.0 and est.realized_variance(0) == 0.0
+    assert est.jump_ratio is None and not est.is_toxic
+    assert est.sigma_effective == 0.0
+    est = MultiScaleBipowerEstimator()
+    _feed(est, [0.01, 0.0, 0.0])  # all variation in one isolated move
+    assert est.bipower_variance(0) == 0.0 and est.realized_variance(0) > 0.0
+    assert est.jump_ratio == 100.0 and est.is_toxic
+    assert est.sigma_effective == pytest.approx(math.sqrt(0.85 * est.realized_variance(2)), 1e-15)
+
+
+def test_blend_weight_capped_and_floored():
+    est = MultiScaleBipowerEstimator()
+    _feed(est, [1e-3, 1e-3, 1e-3, 1e-3, 5e-2])  # jump: ratio far above 1 / (1 - 0.85)
+    assert est.jump_ratio > 1.0 / 0.15 and est.blend_weight == 0.85
+    est = MultiScaleBipowerEstimator()
+    _feed(est, [1e-3, -1e-3] * 10)  # RV / BV = 2/pi < 1: weight floored at 0
+    assert est.jump_ratio == pytest.approx(2 / math.pi, rel=1e-12) and est.blend_weight == 0.0
+    assert est.sigma_effective == pytest.approx(est.sigma_clean, rel=1e-15)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, "0.1", None, True, 1e200])
+def test_bad_input_rejected_and_state_unchanged(bad):
+    est = MultiScaleBipowerEstimator()
+    _feed(est, _jumpy_returns(3, 50, 0.05, 5.0)[0])
+    before = _state_json(est)
+    with pytest.raises(InvalidInputError) as err:
+        est.update(bad)
+    assert err.value.field == "log_return"
+    assert _state_json(est) == before
+
+
+@pytest.mark.parametrize("scale", [-1, 3, 1.0, True, "0"])
+def test_bad_scale_rejected(scale):
+    with pytest.raises(InvalidInputError):
+        MultiScaleBipowerEstimator().realized_variance(scale)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"half_lives_buckets": (5.0, 20.0)},
+        {"half_lives_buckets": (5.0, 0.0, 100.0)},
+        {"half_lives_buckets": (5.0, math.nan, 100.0)},
+        {"jump_ratio_min": 0.0},
+        {"jump_ratio_max": 0.05},
+        {"toxic_threshold": -1.0},
+        {"max_blend": 1.5},
+    ],
+)
+def test_bad_config_rejected(kwargs):
+    with pytest.raises(InvalidInputError):
+        BipowerConfig(**kwargs)
+
+
+def test_alpha_matches_tick_ewma_convention():
+    est = MultiScaleBipowerEstimator()
+    _feed(est, [1.0, 0.0])
+    a = tick_alpha(5.0)
+    assert est.realized_variance(0) == pytest.approx(1.0 - a, rel=1e-15)
+
+
+def test_state_round_trip_continues_bit_identically():
+    r, _ = _jumpy_returns(4, 600, 0.02, 10.0)
+    a = MultiScaleBipowerEstimator()
+    _feed(a, r[:300])
+    b = MultiScaleBipowerEstimator.from_state_dict(json.loads(json.dumps(a.state_dict())))
+    assert b.config == a.config and _state_json(b) == _state_json(a)
+    _feed(a, r[300:])
+    _feed(b, r[300:])
+    assert _state_json(a) == _state_json(b)
+    assert (a.sigma_effective, a.jump_ratio, a.sigma_clean) == (
+        b.sigma_effective,
+        b.jump_ratio,
+        b.sigma_clean,
+    )
+    data = a.state_dict()
+    data["state"]["rv"] = data["state"]["rv"][:2]
+    with pytest.raises(StateDictError):
+        MultiScaleBipowerEstimator.from_state_dict(data)

@@ -1,0 +1,237 @@
+"""Tests of online.stochastic_vol: batch weighted regressions and recovery on simulated paths."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import signal, special, stats
+
+from online.errors import InvalidInputError, StateDictError
+from online.stochastic_vol import StochasticVolConfig, StochasticVolParams, log_chi2_offset
+
+MU = math.log(1e-6)  # long-run log variance per bucket (sigma = 1e-3)
+
+
+def _state_json(obj) -> str:
+    return json.dumps(obj.state_dict(), sort_keys=True)
+
+
+def _simulate(n: int, phi: float, xi: float, rho: float, rng) -> np.ndarray:
+    """r_t = exp(h_t/2) eps_t; h_{t+1} - MU = phi (h_t - MU) + xi eta_t; corr(eps, eta) = rho."""
+    eps = rng.standard_normal(n)
+    eta = rho * eps + math.sqrt(1.0 - rho**2) * rng.standard_normal(n)
+    h0 = xi / math.sqrt(1.0 - phi**2) * rng.standard_normal()
+    dev = signal.lfilter([1.0], [1.0, -phi], np.r_[h0, xi * eta[:-1]])
+    return np.exp((MU + dev) / 2.0) * eps
+
+
+def _feed(est, returns) -> None:
+    for r in returns:
+        est.update(float(r))
+
+
+def _true_leverage(phi: float, xi: float, rho: float) -> float:
+    """corr(r_t, h_{t+1} - h_t) = xi rho E[e^{h/2}] / (sqrt(E[e^h]) sd(dh)) for Gaussian h."""
+    var_h = xi**2 / (1.0 - phi**2)
+    return xi * rho * math.exp(-var_h / 8.0) / math.sqrt(2.0 * var_h * (1.0 - phi))
+
+
+def _batch(y: np.ndarray, r: np.ndarray, k: int, decay: float) -> dict:
+    """All estimates from the proxies y (batch numpy, weights decay**(age))."""
+    n = len(y)
+    z = np.mean([y[k + 1 - j : n - j] for j in range(2, k + 2)], axis=0)
+    x, yy = y[k : n - 1], y[k + 1 :]
+    w = decay ** np.arange(len(yy))[::-1]
+    cov = np.cov(np.vstack([z, x, yy]), aweights=w, bias=True)
+    phi = cov[0, 2] / cov[0, 1]
+    var_h = cov[0, 1] * k / sum(phi**j for j in range(1, k + 1))
+    wl = decay ** np.arange(n - 1)[::-1]
+    lev_cov = np.cov(np.vstack([r[:-1], np.diff(y)]), aweights=wl, bias=True)
+    lev = lev_cov[0, 1] / (math.sqrt(lev_cov[0, 0]) * math.sqrt(2 * var_h * (1 - phi)))
+    return {
+        "z": z, "x": x, "y": yy, "w": w, "phi": phi, "ols_phi": cov[1, 2] / cov[1, 1],
+        "mean_y": np.average(yy, weights=w), "xi": math.sqrt(var_h * (1 - phi**2)),
+        "leverage": lev,
+    }  # fmt: skip
+
+
+def _fast_proxies(r: np.ndarray, half_life: float, delta: float) -> np.ndarray:
+    """y_t = ln(r_t^2 + delta m_t), m the EWMA of r^2 from the first value (via lfilter)."""
+    a = -math.expm1(-math.log(2.0) / half_life)
+    r2 = r**2
+    m = np.r_[r2[0], signal.lfilter([a], [1.0, a - 1.0], r2[1:], zi=[(1.0 - a) * r2[0]])[0]]
+    return np.log(r2 + delta * m)
+
+
+# ------------------------------------------------------------------------- exactness
+
+
+def test_offset_matches_chi2_expectation():
+    assert log_chi2_offset(0.0) == pytest.approx(special.digamma(0.5) + math.log(2.0), abs=1e-15)
+    for delta in (1e-8, 1e-4, 1e-2, 0.5):
+        ref = stats.chi2(1).expect(lambda u, d=delta: np.log(u + d), epsabs=1e-13)
+        assert log_chi2_offset(delta) == pytest.approx(ref, abs=1e-9)
+    # small-delta expansion quoted in the module docstring: offset rises by sqrt(2 pi delta)
+    rise = log_chi2_offset(1e-6) - log_chi2_offset(0.0)
+    assert rise == pytest.approx(math.sqrt(2 * math.pi * 1e-6), rel=0.01)
+
+
+def test_weighted_regressions_equal_batch_least_squares():
+    half_life, n = 300.0, 2500
+    cfg = StochasticVolConfig(half_life_buckets=half_life)
+    r = _simulate(n, 0.9, 0.4, -0.4, np.random.default_rng(0))
+    est = StochasticVolParams(cfg)
+    _feed(est, r)
+    # proxies with the r^2 EWMA from explicit weight vectors (O(n^2), independent of lfilter)
+    a = -math.expm1(-math.log(2.0) / half_life)
+    r2 = r**2
+    m = np.empty(n)
+    for t in range(n):
+        w = a * (1 - a) ** (t - np.arange(t + 1))
+        w[0] = (1 - a) ** t
+        m[t] = np.dot(w, r2[: t + 1])
+    y = np.log(r2 + cfg.floor_fraction * m)
+    assert np.allclose(y, _fast_proxies(r, half_life, cfg.floor_fraction), rtol=1e-13, atol=0)
+
+    k, decay = cfg.instrument_lags, 2.0 ** (-1.0 / half_life)
+    b = _batch(y, r, k, decay)
+    sw = np.sqrt(b["w"])
+    ones = np.ones_like(b["x"])
+    # weighted OLS y_t = a + b y_{t-1}
+    ols, *_ = np.linalg.lstsq(sw[:, None] * np.c_[ones, b["x"]], sw * b["y"], rcond=None)
+    got = est.ar1_regression()
+    assert got[0] == pytest.approx(ols[0], rel=1e-10) and got[1] == pytest.approx(ols[1], rel=1e-10)
+    # weighted two-stage least squares with instrument z_t
+    first, *_ = np.linalg.lstsq(sw[:, None] * np.c_[ones, b["z"]], sw * b["x"], rcond=None)
+    x_hat = np.c_[ones, b["z"]] @ first
+    iv, *_ = np.linalg.lstsq(sw[:, None] * np.c_[ones, x_hat], sw * b["y"], rcond=None)
+    got = est.iv_regression()
+    assert got[0] == pytest.approx(iv[0], rel=1e-10) and got[1] == pytest.approx(iv[1], rel=1e-10)
+    assert est.regression_count == n - k - 1
+    # derived quantities from the same batch moments
+    phi = float(np.clip(iv[1], -cfg.phi_max, cfg.phi_max))
+    assert est.persistence == pytest.approx(phi, rel=1e-10)
+    assert est.mean_reversion_per_bucket == pytest.approx(-math.log(phi), rel=1e-9)
+    assert est.log_variance_half_life_buckets == pytest.approx(math.log(2) / -math.log(phi), 1e-9)
+    mu = b["mean_y"] - stats.chi2(1).expect(lambda u: np.log(u + cfg.floor_fraction))
+    assert est.long_run_log_variance == pytest.approx(mu, rel=1e-10)
+    assert est.long_run_sigma == pytest.approx(math.exp(mu / 2), rel=1e-9)
+    assert est.vol_of_vol == pytest.approx(b["xi"], rel=1e-9)
+    assert est.leverage == pytest.approx(b["leverage"], rel=1e-9)
+
+
+def test_nothing_reported_before_min_observations():
+    cfg = StochasticVolConfig(min_observations=50)
+    est = StochasticVolParams(cfg)
+    r = _simulate(200, 0.9, 0.4, 0.0, np.random.default_rng(1))
+    _feed(est, r[: 50 + cfg.instrument_lags])  # 49 triples
+    assert est.regression_count == 49 and not est.is_valid
+    for value in (est.persistence, est.long_run_sigma, est.vol_of_vol, est.leverage):
+        assert value is None
+    est.update(float(r[60]))
+    assert est.is_valid and est.persistence is not None and est.long_run_sigma is not None
+
+
+def test_zero_returns_before_any_move_give_no_proxy():
+    est = StochasticVolParams()
+    _feed(est, [0.0, 0.0, 0.0])
+    assert est.observation_count == 3 and est.regression_count == 0
+    assert json.loads(json.dumps(est.state_dict()))["state"]["recent_proxies"] == []
+    _feed(est, [1e-3, 0.0])  # a zero after a move maps to ln(delta m), finite
+    assert len(est.state_dict()["state"]["recent_proxies"]) == 2
+
+
+# ------------------------------------------------------------------------- recovery
+
+PHI, XI, RHO = 0.95, 0.3, -0.5
+N_PATH, HALF_LIFE = 40_000, 4_000.0
+
+
+@pytest.fixture(scope="module")
+def sampling_sd() -> dict:
+    """sd of each estimator over 60 simulated paths (batch formulas, equal to the online ones)."""
+    rng = np.random.default_rng(123)
+    cfg = StochasticVolConfig(half_life_buckets=HALF_LIFE)
+    decay = 2.0 ** (-1.0 / HALF_LIFE)
+    reps = []
+    for _ in range(60):
+        r = _simulate(N_PATH, PHI, XI, RHO, rng)
+        reps.append(_batch(_fast_proxies(r, HALF_LIFE, cfg.floor_fraction), r, 10, decay))
+    return {key: float(np.std([b[key] for b in reps], ddof=1)) for key in
+            ("phi", "mean_y", "xi", "leverage")}  # fmt: skip
+
+
+def test_recovers_phi_mu_xi_leverage_on_simulated_path(sampling_sd):
+    cfg = StochasticVolConfig(half_life_buckets=HALF_LIFE)
+    r = _simulate(N_PATH, PHI, XI, RHO, np.random.default_rng(7))
+    est = StochasticVolParams(cfg)
+    _feed(est, r)
+    sd = sampling_sd
+    assert sd["phi"] < 0.02  # the test can tell phi = 0.95 from 0.85
+    assert abs(est.persistence - PHI) < 4 * sd["phi"]
+    # mu: sd of the weighted mean plus the floor bias quoted in the module (about 0.01)
+    assert abs(est.long_run_log_variance - MU) < 4 * sd["mean_y"] + 0.02
+    assert abs(est.vol_of_vol - XI) < 4 * sd["xi"]
+    assert abs(est.leverage - _true_leverage(PHI, XI, RHO)) < 4 * sd["leverage"]
+    assert est.leverage < 0.0
+    assert est.long_run_sigma == pytest.approx(1e-3, rel=0.1)
+
+    # known-bad variants on the same path
+    ols_phi = est.ar1_regression()[1]  # plain AR(1) on the noisy proxy: attenuated
+    assert abs(ols_phi - PHI) > 4 * sd["phi"]
+    raw_mean = est.long_run_log_variance + est.proxy_offset  # proxy mean, no E[ln chi2] offset
+    assert abs(raw_mean - MU) > 4 * sd["mean_y"] + 0.02
+
+
+# ------------------------------------------------------------------------- bad input, state
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, "0.1", None, True, 1e200])
+def test_bad_input_rejected_and_state_unchanged(bad):
+    est = StochasticVolParams(StochasticVolConfig(min_observations=5))
+    _feed(est, _simulate(100, 0.9, 0.4, 0.0, np.random.default_rng(2)))
+    before = _state_json(est)
+    with pytest.raises(InvalidInputError) as err:
+        est.update(bad)
+    assert err.value.field == "log_return"
+    assert _state_json(est) == before
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"half_life_buckets": 0.0},
+        {"half_life_buckets": math.inf},
+        {"min_observations": 0},
+        {"min_observations": 2.5},
+        {"floor_fraction": -1e-4},
+        {"floor_fraction": 1.0},
+        {"phi_max": 1.0},
+        {"instrument_lags": 0},
+        {"instrument_lags": True},
+    ],
+)
+def test_bad_config_rejected(kwargs):
+    with pytest.raises(InvalidInputError) as err:
+        StochasticVolConfig(**kwargs)
+    assert err.value.field in kwargs
+
+
+def test_state_round_trip_continues_bit_identically():
+    r = _simulate(1200, 0.9, 0.4, -0.3, np.random.default_rng(3))
+    a = StochasticVolParams(StochasticVolConfig(half_life_buckets=200.0))
+    _feed(a, r[:600])
+    b = StochasticVolParams.from_state_dict(json.loads(json.dumps(a.state_dict())))
+    assert b.config == a.config and _state_json(a) == _state_json(b)
+    _feed(a, r[600:])
+    _feed(b, r[600:])
+    assert _state_json(a) == _state_json(b)
+    props = ("persistence", "long_run_sigma", "vol_of_vol", "leverage")
+    assert [getattr(a, p) for p in props] == [getattr(b, p) for p in props]
+    data = a.state_dict()
+    data["state"]["recent_proxies"] = [0.0] * 20
+    with pytest.raises(StateDictError):
+        StochasticVolParams.from_state_dict(data)
