@@ -1,4 +1,8 @@
-"""Production online estimators: O(1) per event, numpy/scipy only (never pymc)."""
+"""Production online estimators: O(1) per event, numpy/scipy only (never pymc).
+
+The Prometheus exporter (:mod:`online.metrics`) is the one module that also imports
+``prometheus_client``; it is not imported here, so ``import online`` stays numpy/scipy only.
+"""
 
 from online.bipower import BipowerConfig, MultiScaleBipowerEstimator
 from online.conjugate_kappa import ConjugateBayesianKappa, ConjugateKappaConfig
@@ -17,16 +21,31 @@ from online.gamma_posterior import GammaPosterior
 from online.heavy_tail import HeavyTailConfig, HeavyTailDetector
 from online.hierarchical_kappa import HierarchicalKappa, HierarchicalKappaConfig
 from online.l2_kappa import BookFit, L2KappaConfig, MarketKappaFromL2, fit_side
+from online.legacy import (
+    BinaryJumpClassifier,
+    BinaryJumpConfig,
+    LinearBlendKappa,
+    LinearBlendKappaConfig,
+    OneSecondEWMAConfig,
+    OneSecondEWMAVariance,
+    VolumeWeightedKappa,
+    VolumeWeightedKappaConfig,
+)
+from online.market_params import EstimatorVersion, MarketParams
 from online.microprice import MicropriceConfig, MicropriceEstimator
 from online.soft_jump import SoftJumpClassifier, SoftJumpConfig
 from online.stochastic_vol import StochasticVolConfig, StochasticVolParams
+from online.unified import UnifiedEstimatorConfig, UnifiedParameterEstimator
 from online.volume_clock import VolumeBucket, VolumeClock, VolumeClockConfig
 
 __all__ = [
+    "BinaryJumpClassifier",
+    "BinaryJumpConfig",
     "BipowerConfig",
     "BookFit",
     "ConjugateBayesianKappa",
     "ConjugateKappaConfig",
+    "EstimatorVersion",
     "GammaPosterior",
     "HeavyTailConfig",
     "HeavyTailDetector",
@@ -36,10 +55,15 @@ __all__ = [
     "HybridEWMAConfig",
     "InvalidInputError",
     "L2KappaConfig",
+    "LinearBlendKappa",
+    "LinearBlendKappaConfig",
     "MarketKappaFromL2",
+    "MarketParams",
     "MicropriceConfig",
     "MicropriceEstimator",
     "MultiScaleBipowerEstimator",
+    "OneSecondEWMAConfig",
+    "OneSecondEWMAVariance",
     "ParameterCovariance",
     "ParameterCovarianceConfig",
     "SoftJumpClassifier",
@@ -51,9 +75,13 @@ __all__ = [
     "TickEWMAConfig",
     "TickEWMAVariance",
     "TickEWMAVarianceConfig",
+    "UnifiedEstimatorConfig",
+    "UnifiedParameterEstimator",
     "VolumeBucket",
     "VolumeClock",
     "VolumeClockConfig",
+    "VolumeWeightedKappa",
+    "VolumeWeightedKappaConfig",
     "fit_side",
     "tick_alpha",
 ]

@@ -1,0 +1,439 @@
+"""V1 estimators, kept to reproduce the legacy behaviour behind ``EstimatorVersion`` flags.
+
+Each class here is DELIBERATELY WRONG: it carries one of the statistical flaws the V2 design
+set out to fix (REFERENCE_FACTS.md, flaws 1-4). They exist so that the unified estimator can
+run the V1 code path (``EstimatorVersion.legacy_v1()``) for shadow comparison; never use them
+for quoting. Batch versions of the same flaws live in ``validation.catalogue``.
+
+* :class:`VolumeWeightedKappa` (flaw 1): posterior Gamma(a0 + sum v_i, b0 + sum v_i d_i), the
+  trade SIZE v_i used as the observation count. Under d ~ Exp(kappa) the posterior mean is
+  still about kappa, but the interval is as narrow as if sum v fills had been seen: with
+  sizes of 100 shares it is about 10x too narrow.
+* :class:`LinearBlendKappa` (flaw 2): kappa = c * n / sum d + (1 - c) * kappa_market with
+  c = n / (n + a0), a linear blend of two point estimates instead of a posterior; reported
+  with the Gamma(a0 + n, (a0 + n) / kappa) "posterior" that has the blend as its mean.
+* :class:`BinaryJumpClassifier` (flaw 3): P(jump | r) = 1 if |r| > 3 sigma_d else 0, a hard
+  decision: a 2.9 sigma move counts as no jump at all, a 3.1 sigma move as a certain one.
+* :class:`OneSecondEWMAVariance` (flaw 4): an EWMA variance whose time decay assumes every
+  observation is 1 s after the previous one, whatever the timestamps say, and which reports
+  the per-observation variance as a per-second variance. On a volume clock with lambda
+  buckets per second the reported sigma is off by a factor 1 / sqrt(lambda).
+
+Units as everywhere: distances are fractions of the mid, kappa is in 1/(fraction of mid),
+Gamma is shape-RATE, timestamps are integer ms.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from online import _checks
+from online._state import pack, unpack
+from online.errors import InvalidInputError, StateDictError
+from online.gamma_posterior import GammaPosterior
+from online.rolling_sums import RollingWindow, check_timestamp, check_window_ms
+
+ASSUMED_GAP_MS = 1000
+"""The V1 EWMA's assumption about the time between observations (1 s)."""
+
+
+def _restore_window(state: dict[str, Any], key: str, window_ms: int) -> RollingWindow:
+    window = RollingWindow.from_state(state[key])
+    if window.window_ms != window_ms:
+        raise StateDictError(f"{key}: window length does not match the config")
+    return window
+
+
+def _last_ms(state: dict[str, Any]) -> int | None:
+    last = state["last_ms"]
+    return None if last is None else int(last)
+
+
+@dataclass(frozen=True)
+class VolumeWeightedKappaConfig:
+    """Defaults of the V1 market-trade kappa (same prior and window as the V2 one).
+
+    Attributes:
+        prior_alpha: a0, Gamma prior shape (> 0).
+        prior_beta: b0, Gamma prior RATE (> 0), fraction-of-mid units; default 5/2500.
+        window_ms: rolling window length in ms (integer > 0).
+        min_distance: distance floor (fraction of mid, >= 0).
+    """
+
+    prior_alpha: float = 5.0
+    prior_beta: float = 5.0 / 2500.0
+    window_ms: int = 300_000
+    min_distance: float = 1e-5
+
+    def __post_init__(self) -> None:
+        _checks.positive("prior_alpha", self.prior_alpha)
+        _checks.positive("prior_beta", self.prior_beta)
+        check_window_ms(self.window_ms)
+        _checks.non_negative("min_distance", self.min_distance)
+
+
+class VolumeWeightedKappa:
+    """FLAWED (flaw 1): Gamma(a0 + sum v, b0 + sum v d) over the window ``(now - w, now]``."""
+
+    def __init__(self, config: VolumeWeightedKappaConfig | None = None) -> None:
+        self.config = config if config is not None else VolumeWeightedKappaConfig()
+        self._volume = RollingWindow(self.config.window_ms)
+        self._weighted = RollingWindow(self.config.window_ms)
+        self._last_ms: int | None = None
+
+    def update(self, distance: float, size: float, timestamp_ms: int) -> None:
+        """Add a trade at ``distance`` (fraction of mid, >= 0) of ``size`` (> 0).
+
+        Raises:
+            InvalidInputError: bad distance, size or timestamp (state unchanged).
+        """
+        d = _checks.non_negative("distance", distance)
+        v = _checks.positive("size", size)
+        t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+        vd = v * max(d, self.config.min_distance)
+        if not math.isfinite(vd):
+            raise InvalidInputError("size", size, "size * distance overflows float64")
+        self._last_ms = t
+        for window, x in ((self._volume, v), (self._weighted, vd)):
+            window.evict(t)
+            window.push(t, x)
+
+    def advance(self, timestamp_ms: int) -> None:
+        """Move the clock to ``timestamp_ms`` and evict old trades."""
+        t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+        self._last_ms = t
+        self._volume.evict(t)
+        self._weighted.evict(t)
+
+    @property
+    def observation_count(self) -> int:
+        """Number of trades in the window (NOT what the posterior counts)."""
+        return self._volume.count
+
+    @property
+    def posterior(self) -> GammaPosterior:
+        """Gamma(a0 + sum v, b0 + sum v d), shape-rate (wrong: counts volume, not trades)."""
+        cfg = self.config
+        return GammaPosterior(
+            cfg.prior_alpha + self._volume.total, cfg.prior_beta + self._weighted.total
+        )
+
+    def credible_interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Equal-tailed interval of :attr:`posterior` (too narrow when sizes exceed 1)."""
+        return self.posterior.interval(level)
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable exact state."""
+        state = {
+            "last_ms": self._last_ms,
+            "volume": self._volume.state(),
+            "weighted": self._weighted.state(),
+        }
+        return pack("VolumeWeightedKappa", self.config, state)
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any]) -> VolumeWeightedKappa:
+        config, state = unpack("VolumeWeightedKappa", VolumeWeightedKappaConfig, data)
+        est = cls(config)
+        try:
+            est._last_ms = _last_ms(state)
+            est._volume = _restore_window(state, "volume", config.window_ms)
+            est._weighted = _restore_window(state, "weighted", config.window_ms)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateDictError(f"malformed VolumeWeightedKappa state: {exc}") from exc
+        return est
+
+
+@dataclass(frozen=True)
+class LinearBlendKappaConfig:
+    """Defaults of the V1 own-fill kappa (same a0, window and readiness as the V2 one).
+
+    Attributes:
+        prior_alpha: a0 (> 0), the pseudo-count in c = n / (n + a0).
+        window_ms: rolling window of own fills in ms (integer > 0).
+        min_fills: fills in the window before :attr:`LinearBlendKappa.is_ready` (integer >= 0).
+        min_distance: distance floor (fraction of mid, >= 0).
+        default_market_kappa: kappa_market until one is given (> 0).
+    """
+
+    prior_alpha: float = 5.0
+    window_ms: int = 300_000
+    min_fills: int = 10
+    min_distance: float = 1e-5
+    default_market_kappa: float = 2500.0
+
+    def __post_init__(self) -> None:
+        _checks.positive("prior_alpha", self.prior_alpha)
+        check_window_ms(self.window_ms)
+        m = self.min_fills
+        if isinstance(m, bool) or not isinstance(m, int) or m < 0:
+            raise InvalidInputError("min_fills", m, "must be an integer >= 0")
+        _checks.non_negative("min_distance", self.min_distance)
+        _checks.positive("default_market_kappa", self.default_market_kappa)
+
+
+class LinearBlendKappa:
+    """FLAWED (flaw 2): kappa = c n / sum d + (1 - c) kappa_market, c = n / (n + a0)."""
+
+    def __init__(self, config: LinearBlendKappaConfig | None = None) -> None:
+        self.config = config if config is not None else LinearBlendKappaConfig()
+        self._window = RollingWindow(self.config.window_ms)
+        self._last_ms: int | None = None
+        self._market_kappa = self.config.default_market_kappa
+
+    def update_from_fill(self, distance: float, timestamp_ms: int) -> None:
+        """Add one own fill at ``distance`` (fraction of mid, >= 0).
+
+        Raises:
+            InvalidInputError: bad distance or timestamp (state unchanged).
+        """
+        d = _checks.non_negative("distance", distance)
+        t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+        self._last_ms = t
+        self._window.evict(t)
+        self._window.push(t, max(d, self.config.min_distance))
+
+    def update_market_kappa(self, kappa: float) -> None:
+        """Set kappa_market (> 0, 1/fraction of mid)."""
+        self._market_kappa = _checks.positive("kappa", kappa)
+
+    def advance(self, timestamp_ms: int) -> None:
+        """Move the clock to ``timestamp_ms`` and evict old fills."""
+        t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+        self._last_ms = t
+        self._window.evict(t)
+
+    @property
+    def market_kappa(self) -> float:
+        return self._market_kappa
+
+    @property
+    def fill_count(self) -> int:
+        """n, own fills in the window."""
+        return self._window.count
+
+    @property
+    def is_ready(self) -> bool:
+        return self._window.count >= self.config.min_fills
+
+    @property
+    def kappa(self) -> float:
+        """The blend c n / sum d + (1 - c) kappa_market; kappa_market with no fill."""
+        n = self._window.count
+        if n == 0:
+            return self._market_kappa
+        c = n / (n + self.config.prior_alpha)
+        return c * n / self._window.total + (1.0 - c) * self._market_kappa
+
+    @property
+    def posterior(self) -> GammaPosterior:
+        """Gamma(a0 + n, (a0 + n) / kappa_blend): the blend dressed up as a posterior."""
+        shape = self.config.prior_alpha + self._window.count
+        return GammaPosterior(shape, shape / self.kappa)
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable exact state."""
+        state = {
+            "last_ms": self._last_ms,
+            "window": self._window.state(),
+            "market_kappa": self._market_kappa,
+        }
+        return pack("LinearBlendKappa", self.config, state)
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any]) -> LinearBlendKappa:
+        config, state = unpack("LinearBlendKappa", LinearBlendKappaConfig, data)
+        est = cls(config)
+        try:
+            est._last_ms = _last_ms(state)
+            est._window = _restore_window(state, "window", config.window_ms)
+            est._market_kappa = float(state["market_kappa"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateDictError(f"malformed LinearBlendKappa state: {exc}") from exc
+        return est
+
+
+@dataclass(frozen=True)
+class BinaryJumpConfig:
+    """V1 jump classification.
+
+    Attributes:
+        threshold_sigmas: a return is a jump when |r| > threshold_sigmas * sigma_d (3).
+        toxicity_half_life_ticks: half-life of the toxicity EWMA of the 0/1 flags (50).
+        toxicity_min_observations: observations before toxicity is reported (20).
+    """
+
+    threshold_sigmas: float = 3.0
+    toxicity_half_life_ticks: float = 50.0
+    toxicity_min_observations: int = 20
+
+    def __post_init__(self) -> None:
+        _checks.positive("threshold_sigmas", self.threshold_sigmas)
+        _checks.positive("toxicity_half_life_ticks", self.toxicity_half_life_ticks)
+        m = self.toxicity_min_observations
+        if isinstance(m, bool) or not isinstance(m, int) or m < 0:
+            raise InvalidInputError("toxicity_min_observations", m, "must be an integer >= 0")
+
+
+class BinaryJumpClassifier:
+    """FLAWED (flaw 3): P(jump | r) = 1[|r| > 3 sigma_d], a hard 0/1 decision.
+
+    Same interface as :class:`online.soft_jump.SoftJumpClassifier` (``update``,
+    ``set_sigma_diffusion``, ``toxicity_score``). Toxicity is the weight-normalised EWMA
+    ``sum_i w_i p_i / sum_i w_i``, ``w_i = 2^(-(n - i)/h)``, of the 0/1 flags.
+    """
+
+    def __init__(self, sigma_diffusion: float, config: BinaryJumpConfig | None = None) -> None:
+        self.config = config if config is not None else BinaryJumpConfig()
+        self._sigma = _checks.positive("sigma_diffusion", sigma_diffusion)
+        self._keep = 2.0 ** (-1.0 / self.config.toxicity_half_life_ticks)
+        self._tox = 0.0
+        self._tox_w = 0.0
+        self._count = 0
+
+    @property
+    def sigma_diffusion(self) -> float:
+        return self._sigma
+
+    @property
+    def observation_count(self) -> int:
+        return self._count
+
+    def jump_probability(self, log_return: float) -> float:
+        """1.0 if |r| > threshold * sigma_d else 0.0 (no state change)."""
+        r = _checks.finite("log_return", log_return)
+        return 1.0 if abs(r) > self.config.threshold_sigmas * self._sigma else 0.0
+
+    def update(self, log_return: float) -> float:
+        """Classify ``log_return``, fold the flag into the toxicity EWMA, return the flag."""
+        p = self.jump_probability(log_return)
+        w = self._keep * self._tox_w + 1.0
+        self._tox += (p - self._tox) / w
+        self._tox_w = w
+        self._count += 1
+        return p
+
+    def set_sigma_diffusion(self, sigma: float) -> None:
+        """Replace sigma_d (log-return units, > 0)."""
+        self._sigma = _checks.positive("sigma", sigma)
+
+    def toxicity_score(self) -> float | None:
+        """EWMA of the flags, or ``None`` before ``toxicity_min_observations``."""
+        if self._count < self.config.toxicity_min_observations:
+            return None
+        return self._tox
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable exact state."""
+        state = {
+            "sigma": self._sigma,
+            "toxicity": self._tox,
+            "toxicity_weight_sum": self._tox_w,
+            "observation_count": self._count,
+        }
+        return pack("BinaryJumpClassifier", self.config, state)
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any]) -> BinaryJumpClassifier:
+        config, state = unpack("BinaryJumpClassifier", BinaryJumpConfig, data)
+        try:
+            obj = cls(float(state["sigma"]), config)
+            obj._tox = float(state["toxicity"])
+            obj._tox_w = float(state["toxicity_weight_sum"])
+            obj._count = int(state["observation_count"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateDictError(f"malformed BinaryJumpClassifier state: {exc}") from exc
+        return obj
+
+
+@dataclass(frozen=True)
+class OneSecondEWMAConfig:
+    """V1 EWMA variance.
+
+    Attributes:
+        time_half_life_ms: half-life in ms (> 0). Default 100 s, i.e. 100 observations at the
+            assumed 1 s spacing (the bipower slow scale is 100 buckets).
+    """
+
+    time_half_life_ms: float = 100_000.0
+
+    def __post_init__(self) -> None:
+        _checks.positive("time_half_life_ms", self.time_half_life_ms)
+
+
+class OneSecondEWMAVariance:
+    """FLAWED (flaw 4): EWMA variance with the time decay of a fixed 1 s gap.
+
+    Per observation, whatever the real gap (timestamps are only checked for order)::
+
+        decay = 2^(-1000 / H_ms)
+        W <- decay W + 1
+        mean <- mean_old + (x - mean_old) / W
+        S <- decay S + (x - mean_old) (x - mean)          (West; variance = S / W)
+
+    i.e. the normalised weighted variance with weights ``decay^(n - i)``.
+    :attr:`sigma_per_sqrt_s` is ``sqrt(variance / 1 s)``: the per-observation variance taken as
+    a per-second one, which is right only if observations really are 1 s apart.
+    """
+
+    def __init__(self, config: OneSecondEWMAConfig | None = None) -> None:
+        self.config = config if config is not None else OneSecondEWMAConfig()
+        self._decay = 2.0 ** (-ASSUMED_GAP_MS / self.config.time_half_life_ms)
+        self._w = 0.0
+        self._mean = 0.0
+        self._s = 0.0
+        self._count = 0
+        self._last_ms: int | None = None
+
+    def update(self, observation: float, timestamp_ms: int) -> None:
+        """Fold in ``observation`` (finite) seen at ``timestamp_ms`` (gap ignored)."""
+        x = _checks.finite("observation", observation)
+        t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+        w = self._decay * self._w + 1.0
+        dx = x - self._mean
+        mean = self._mean + dx / w
+        s = self._decay * self._s + dx * (x - mean)
+        if not (math.isfinite(mean) and math.isfinite(s)):
+            raise InvalidInputError("observation", observation, "update would overflow float64")
+        self._w, self._mean, self._s, self._last_ms = w, mean, s, t
+        self._count += 1
+
+    @property
+    def observation_count(self) -> int:
+        return self._count
+
+    @property
+    def variance(self) -> float | None:
+        """Weighted variance per observation; ``None`` before the first observation."""
+        return None if self._count == 0 else self._s / self._w
+
+    @property
+    def sigma_per_sqrt_s(self) -> float | None:
+        """sqrt(variance / 1 s): assumes one observation per second (wrong on a volume clock)."""
+        var = self.variance
+        return None if var is None else math.sqrt(var * 1000.0 / ASSUMED_GAP_MS)
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable exact state."""
+        state = {
+            "weight_sum": self._w,
+            "mean": self._mean,
+            "s": self._s,
+            "observation_count": self._count,
+            "last_ms": self._last_ms,
+        }
+        return pack("OneSecondEWMAVariance", self.config, state)
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any]) -> OneSecondEWMAVariance:
+        config, state = unpack("OneSecondEWMAVariance", OneSecondEWMAConfig, data)
+        obj = cls(config)
+        try:
+            obj._w, obj._mean, obj._s = (float(state[k]) for k in ("weight_sum", "mean", "s"))
+            obj._count = int(state["observation_count"])
+            obj._last_ms = _last_ms(state)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateDictError(f"malformed OneSecondEWMAVariance state: {exc}") from exc
+        return obj

@@ -1,0 +1,537 @@
+"""UnifiedParameterEstimator: every online estimator wired to three event handlers.
+
+Data flow (each handler validates ALL of its input before any component is touched, so a
+rejected event leaves the whole estimator unchanged; every handler is O(1) amortised, the book
+handler O(levels)):
+
+* ``on_trade(price, size, is_buy, timestamp_ms)``
+
+  1. VolumeClock.on_trade(price, size, t). On each closed bucket with a log return r:
+
+     - jump classifier: sigma_d <- bipower sigma_clean *before* r is added (r does not inflate
+       its own yardstick), then P(jump | r) = classifier.update(r). The classifier is created
+       at the first bucket at which sigma_clean > 0 exists; earlier returns are not classified.
+       V2: SoftJumpClassifier; ``use_soft_jumps=False``: BinaryJumpClassifier (3 sigma).
+     - bipower.update(r), stochastic_vol.update(r); ``use_tick_ewma=False``: also the 1 s
+       EWMA variance (``online.legacy.OneSecondEWMAVariance``).
+     - covariance.update(kappa, sigma) with the current point estimates of :meth:`params`,
+       once sigma exists (``use_param_covariance=False``: no covariance, correlation NaN).
+
+  2. Microprice.on_trade(size, is_buy, t).
+  3. Market-trade kappa: distance d = |price - mid| / mid with mid the last book's
+     (best bid + best ask) / 2. V2: ConjugateBayesianKappa (count-based);
+     ``use_v2_kappa=False``: VolumeWeightedKappa. A trade before the first book has no mid:
+     it is counted in ``skipped["trades_before_book"]`` and does not enter the kappa.
+
+* ``on_l2_book(bid_prices, bid_sizes, ask_prices, ask_sizes, timestamp_ms)``
+
+  MarketKappaFromL2.on_book(...) (full book) and Microprice.on_book(level 1); the mid is
+  updated.
+
+* ``on_own_fill(price, size, is_buy, timestamp_ms, adverse_move_bps=None)``
+
+  Own kappa with distance |price - mid| / mid (V2: HierarchicalKappa.update_from_fill;
+  ``use_hierarchical_kappa=False``: LinearBlendKappa, which ignores the adverse move). Size
+  and side are validated but do not enter the kappa (a fill is one observation, whatever its
+  size). A fill before the first book is counted in ``skipped["own_fills_without_mid"]``.
+
+After every accepted event the rolling kappa windows are advanced to the event time and the
+own-kappa prior is refreshed from the market:
+
+* prior mean k_m = the market-trade kappa posterior mean Gamma(A, B) when its window holds a
+  trade, else the L2 book kappa;
+* confidence by moment matching. With kappa_own | k_m ~ Gamma(a0, a0 / k_m) and
+  k_m ~ Gamma(A, B), the marginal of kappa_own has squared coefficient of variation
+  CV^2 = (1 + 1/a0)(1 + 1/A) - 1 ~ 1/a0 + 1/A. A single Gamma(a_eff, a_eff / k_m) prior with
+  the same CV^2 has a_eff = a0 A / (a0 + A), i.e. conf = a_eff / a0 = A / (A + a0): the
+  market's uncertainty lowers the prior's pseudo-count instead of being ignored. While the L2
+  kappa is the prior mean, conf = MarketKappaFromL2.confidence (its fit quality, in (0, 1]).
+  The V1 blend takes k_m only.
+
+:meth:`UnifiedParameterEstimator.params` (units in :mod:`online.market_params`):
+
+* kappa: the own-kappa posterior when it is ready (>= min_fills fills in its window), else the
+  market-trade kappa posterior (:attr:`UnifiedParameterEstimator.kappa_source` says which:
+  "own_fills", "market_trades", or "prior" when the market window is empty). The point value
+  is the posterior mean, kappa_uncertainty its sd, the interval its exact Gamma 2.5% / 97.5%
+  quantiles. The V2 own kappa includes the adverse-selection factor phi in (0.5, 1]: phi kappa
+  with kappa ~ Gamma(a, b) is Gamma(a, b / phi), whose mean is ``effective_kappa()``.
+* sigma = sigma_clean * sqrt(lambda), sigma_effective = bipower sigma_effective *
+  sqrt(lambda), lambda = VolumeClock.intensity_per_s (buckets per second): per-bucket
+  variances add over the lambda buckets of a second. ``use_tick_ewma=False``: sigma from the
+  1 s EWMA variance and sigma_effective = the per-bucket value taken as per second (the V1
+  assumption of one observation per second).
+* jump_ratio from the bipower estimator, toxicity_score from the jump classifier,
+  param_correlation from the covariance, microprice from the microprice estimator; NaN while
+  not available.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from online import _checks
+from online._state import pack, unpack
+from online.bipower import BipowerConfig, MultiScaleBipowerEstimator
+from online.conjugate_kappa import ConjugateBayesianKappa, ConjugateKappaConfig
+from online.covariance import ParameterCovariance, ParameterCovarianceConfig
+from online.errors import InvalidInputError, StateDictError
+from online.gamma_posterior import GammaPosterior
+from online.hierarchical_kappa import HierarchicalKappa, HierarchicalKappaConfig
+from online.l2_kappa import L2KappaConfig, MarketKappaFromL2
+from online.legacy import (
+    BinaryJumpClassifier,
+    BinaryJumpConfig,
+    LinearBlendKappa,
+    LinearBlendKappaConfig,
+    OneSecondEWMAConfig,
+    OneSecondEWMAVariance,
+    VolumeWeightedKappa,
+    VolumeWeightedKappaConfig,
+)
+from online.market_params import EstimatorVersion, MarketParams
+from online.microprice import MicropriceConfig, MicropriceEstimator
+from online.soft_jump import SoftJumpClassifier, SoftJumpConfig
+from online.stochastic_vol import StochasticVolConfig, StochasticVolParams
+from online.volume_clock import VolumeBucket, VolumeClock, VolumeClockConfig
+
+PRICE_RANGE = (1e-8, 1e12)
+"""Accepted prices (inclusive), in the price unit of the feed. The bounds keep every derived
+quantity (log VWAP ratios, distances, volume sums) finite, so no component can reject an event
+that passed validation; they are far outside any traded instrument."""
+
+MAX_SIZE = 1e15
+"""Largest accepted trade or fill size (shares)."""
+
+MAX_ADVERSE_MOVE_BPS = 1e8
+"""Largest accepted |adverse move| in bp."""
+
+KAPPA_LEVEL = 0.95
+"""Level of the reported kappa credible interval."""
+
+HANDLERS = ("trade", "l2_book", "own_fill")
+_SKIP_KEYS = ("trades_before_book", "own_fills_without_mid")
+
+_NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class UnifiedEstimatorConfig:
+    """Component configurations (production defaults) and the feature flags.
+
+    The legacy configurations are used only by the V1 paths their flags select.
+    """
+
+    version: EstimatorVersion = field(default_factory=EstimatorVersion.all_enabled)
+    volume_clock: VolumeClockConfig = field(default_factory=VolumeClockConfig)
+    bipower: BipowerConfig = field(default_factory=BipowerConfig)
+    stochastic_vol: StochasticVolConfig = field(default_factory=StochasticVolConfig)
+    l2_kappa: L2KappaConfig = field(default_factory=L2KappaConfig)
+    market_kappa: ConjugateKappaConfig = field(default_factory=ConjugateKappaConfig)
+    own_kappa: HierarchicalKappaConfig = field(default_factory=HierarchicalKappaConfig)
+    soft_jump: SoftJumpConfig = field(default_factory=SoftJumpConfig)
+    covariance: ParameterCovarianceConfig = field(default_factory=ParameterCovarianceConfig)
+    microprice: MicropriceConfig = field(default_factory=MicropriceConfig)
+    legacy_market_kappa: VolumeWeightedKappaConfig = field(
+        default_factory=VolumeWeightedKappaConfig
+    )
+    legacy_own_kappa: LinearBlendKappaConfig = field(default_factory=LinearBlendKappaConfig)
+    binary_jump: BinaryJumpConfig = field(default_factory=BinaryJumpConfig)
+    one_second_ewma: OneSecondEWMAConfig = field(default_factory=OneSecondEWMAConfig)
+
+    @classmethod
+    def from_fields(cls, **fields: dict[str, Any]) -> UnifiedEstimatorConfig:
+        """Rebuild from ``dataclasses.asdict`` output (nested dicts, tuples as JSON lists)."""
+        types = {
+            "version": EstimatorVersion,
+            "volume_clock": VolumeClockConfig,
+            "bipower": BipowerConfig,
+            "stochastic_vol": StochasticVolConfig,
+            "l2_kappa": L2KappaConfig,
+            "market_kappa": ConjugateKappaConfig,
+            "own_kappa": HierarchicalKappaConfig,
+            "soft_jump": SoftJumpConfig,
+            "covariance": ParameterCovarianceConfig,
+            "microprice": MicropriceConfig,
+            "legacy_market_kappa": VolumeWeightedKappaConfig,
+            "legacy_own_kappa": LinearBlendKappaConfig,
+            "binary_jump": BinaryJumpConfig,
+            "one_second_ewma": OneSecondEWMAConfig,
+        }
+        if set(fields) != set(types):
+            raise TypeError(f"config fields {sorted(fields)} do not match {sorted(types)}")
+        built = {}
+        for name, values in fields.items():
+            kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+            built[name] = types[name](**kwargs)
+        return cls(**built)
+
+
+def _price(name: str, value: float) -> float:
+    p = _checks.positive(name, value)
+    if not PRICE_RANGE[0] <= p <= PRICE_RANGE[1]:
+        raise InvalidInputError(name, value, f"must lie in {PRICE_RANGE}")
+    return p
+
+
+def _size(name: str, value: float) -> float:
+    s = _checks.positive(name, value)
+    if s > MAX_SIZE:
+        raise InvalidInputError(name, value, f"must be <= {MAX_SIZE}")
+    return s
+
+
+def _side(value: bool) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise InvalidInputError("is_buy", value, "must be a bool")
+    return bool(value)
+
+
+def _level_one(name: str, value: Any) -> float:
+    """First entry of a 1-D book array as float (full checks are the L2 estimator's)."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(name, value, "must be a 1-D array of numbers") from exc
+    if arr.ndim != 1 or arr.size == 0:
+        raise InvalidInputError(name, value, "must be a non-empty 1-D array")
+    return float(arr[0])
+
+
+def _restore(component: Any, state: dict[str, Any] | None, expected: bool) -> Any:
+    """``component.from_state_dict(state)``, None for None; ``expected`` False means the
+    config has no such component, so the state must be None."""
+    if state is None:
+        return None
+    if not expected:
+        raise ValueError(f"state holds a {component.__name__} the config does not use")
+    return component.from_state_dict(state)
+
+
+class UnifiedParameterEstimator:
+    """All online estimators behind three event handlers (wiring in the module docstring)."""
+
+    def __init__(self, config: UnifiedEstimatorConfig | None = None) -> None:
+        cfg = UnifiedEstimatorConfig() if config is None else config
+        v = cfg.version
+        self.config = cfg
+        self._clock = VolumeClock(cfg.volume_clock)
+        self._bipower = MultiScaleBipowerEstimator(cfg.bipower)
+        self._sv = StochasticVolParams(cfg.stochastic_vol)
+        self._l2 = MarketKappaFromL2(cfg.l2_kappa)
+        self._micro = MicropriceEstimator(cfg.microprice)
+        self._market: ConjugateBayesianKappa | VolumeWeightedKappa = (
+            ConjugateBayesianKappa(cfg.market_kappa)
+            if v.use_v2_kappa
+            else VolumeWeightedKappa(cfg.legacy_market_kappa)
+        )
+        self._own: HierarchicalKappa | LinearBlendKappa = (
+            HierarchicalKappa(cfg.own_kappa)
+            if v.use_hierarchical_kappa
+            else LinearBlendKappa(cfg.legacy_own_kappa)
+        )
+        self._jumps: SoftJumpClassifier | BinaryJumpClassifier | None = None
+        self._cov = ParameterCovariance(cfg.covariance) if v.use_param_covariance else None
+        self._one_second = None if v.use_tick_ewma else OneSecondEWMAVariance(cfg.one_second_ewma)
+        self._mid: float | None = None
+        self._last_ms: int | None = None
+        self.counts: dict[str, int] = dict.fromkeys(HANDLERS, 0)
+        self.skipped: dict[str, int] = dict.fromkeys(_SKIP_KEYS, 0)
+
+    @property
+    def version(self) -> EstimatorVersion:
+        return self.config.version
+
+    # ------------------------------------------------------------------ handlers
+    def on_trade(self, price: float, size: float, is_buy: bool, timestamp_ms: int) -> None:
+        """A market trade: price in (1e-8, 1e12], size in (0, 1e15] shares, aggressor side.
+
+        Raises:
+            InvalidInputError: bad price, size, side or timestamp (not before the last event);
+                the estimator is unchanged.
+        """
+        p = _price("price", price)
+        s = _size("size", size)
+        buy = _side(is_buy)
+        t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+
+        self._advance(t)
+        bucket = self._clock.on_trade(p, s, t)
+        self._micro.on_trade(s, buy, t)
+        if self._mid is None:
+            self.skipped["trades_before_book"] += 1
+        else:
+            d = abs(p - self._mid) / self._mid
+            if isinstance(self._market, ConjugateBayesianKappa):
+                self._market.update(d, t)
+            else:
+                self._market.update(d, s, t)
+        if bucket is not None and bucket.log_return is not None:
+            self._on_bucket(bucket)
+        self._finish("trade", t)
+
+    def on_l2_book(
+        self,
+        bid_prices: Any,
+        bid_sizes: Any,
+        ask_prices: Any,
+        ask_sizes: Any,
+        timestamp_ms: int,
+    ) -> None:
+        """An L2 snapshot: 1-D arrays, level 1 first (see ``MarketKappaFromL2.on_book``).
+
+        Raises:
+            InvalidInputError: a malformed side, crossed book, best prices outside
+                PRICE_RANGE, both level-1 sizes 0, or a timestamp before the last event; the
+                estimator is unchanged.
+        """
+        t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+        bp = _level_one("bid_prices", bid_prices)
+        ap = _level_one("ask_prices", ask_prices)
+        bs = _level_one("bid_sizes", bid_sizes)
+        qa = _level_one("ask_sizes", ask_sizes)
+        if math.isfinite(bp):
+            _price("bid_prices", bp)
+        if math.isfinite(ap):
+            _price("ask_prices", ap)
+        if bs == 0.0 and qa == 0.0:
+            raise InvalidInputError("ask_sizes", ask_sizes, "level-1 sizes are both 0")
+        # The L2 estimator validates the whole book before it changes; after it has accepted
+        # the book, level 1 is valid for the microprice too (checked above: sizes not both 0).
+        self._l2.on_book(bid_prices, bid_sizes, ask_prices, ask_sizes, t)
+        self._advance(t)
+        self._micro.on_book(bp, bs, ap, qa, t)
+        self._mid = 0.5 * (bp + ap)
+        self._finish("l2_book", t)
+
+    def on_own_fill(
+        self,
+        price: float,
+        size: float,
+        is_buy: bool,
+        timestamp_ms: int,
+        adverse_move_bps: float | None = None,
+    ) -> None:
+        """One of our own fills; ``adverse_move_bps`` (bp, positive = adverse) is optional.
+
+        Raises:
+            InvalidInputError: bad price, size, side, timestamp or adverse move; the estimator
+                is unchanged.
+        """
+        p = _price("price", price)
+        _size("size", size)
+        _side(is_buy)
+        t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+        move = None
+        if adverse_move_bps is not None:
+            move = _checks.finite("adverse_move_bps", adverse_move_bps)
+            if abs(move) > MAX_ADVERSE_MOVE_BPS:
+                raise InvalidInputError(
+                    "adverse_move_bps",
+                    adverse_move_bps,
+                    f"|value| must be <= {MAX_ADVERSE_MOVE_BPS}",
+                )
+
+        self._advance(t)
+        if self._mid is None:
+            self.skipped["own_fills_without_mid"] += 1
+        else:
+            d = abs(p - self._mid) / self._mid
+            if isinstance(self._own, HierarchicalKappa):
+                self._own.update_from_fill(d, t, move)
+            else:
+                self._own.update_from_fill(d, t)
+        self._finish("own_fill", t)
+
+    # ------------------------------------------------------------------ internals
+    def _advance(self, t: int) -> None:
+        self._market.advance(t)
+        self._own.advance(t)
+
+    def _finish(self, handler: str, t: int) -> None:
+        self._refresh_own_prior()
+        self.counts[handler] += 1
+        self._last_ms = t
+
+    def _refresh_own_prior(self) -> None:
+        if self._market.observation_count > 0:
+            post = self._market.posterior
+            k_m, conf = post.mean, post.alpha / (post.alpha + self._own.config.prior_alpha)
+        else:
+            k_m, conf = self._l2.kappa, self._l2.confidence
+        if isinstance(self._own, HierarchicalKappa):
+            self._own.update_market_kappa(k_m, conf)
+        else:
+            self._own.update_market_kappa(k_m)
+
+    def _on_bucket(self, bucket: VolumeBucket) -> None:
+        r = bucket.log_return
+        sigma_d = self._bipower.sigma_clean
+        if sigma_d is not None and sigma_d >= self.config.soft_jump.sigma_floor:
+            if self._jumps is None:
+                self._jumps = (
+                    SoftJumpClassifier(sigma_d, config=self.config.soft_jump)
+                    if self.version.use_soft_jumps
+                    else BinaryJumpClassifier(sigma_d, self.config.binary_jump)
+                )
+            else:
+                self._jumps.set_sigma_diffusion(sigma_d)
+            self._jumps.update(r)
+        self._bipower.update(r)
+        self._sv.update(r)
+        if self._one_second is not None:
+            self._one_second.update(r, bucket.end_ms)
+        if self._cov is not None:
+            sigma = self._sigmas()[0]
+            if math.isfinite(sigma):
+                self._cov.update(self._kappa_posterior()[0].mean, sigma)
+
+    def _kappa_posterior(self) -> tuple[GammaPosterior, str]:
+        own = self._own
+        if own.is_ready:
+            post = own.posterior
+            if isinstance(own, HierarchicalKappa):
+                phi = own.adverse_selection_factor
+                post = GammaPosterior(post.alpha, post.beta / phi)
+            return post, "own_fills"
+        source = "market_trades" if self._market.observation_count > 0 else "prior"
+        return self._market.posterior, source
+
+    def _sigmas(self) -> tuple[float, float]:
+        """(sigma, sigma_effective) per sqrt(s); NaN while not available."""
+        clean, eff = self._bipower.sigma_clean, self._bipower.sigma_effective
+        if self._one_second is not None:
+            legacy = self._one_second.sigma_per_sqrt_s
+            return (_NAN if legacy is None else legacy, _NAN if eff is None else eff)
+        lam = self._clock.intensity_per_s
+        if lam is None:
+            return _NAN, _NAN
+        root = math.sqrt(lam)
+        return (
+            _NAN if clean is None else clean * root,
+            _NAN if eff is None else eff * root,
+        )
+
+    # ------------------------------------------------------------------ outputs
+    @property
+    def kappa_source(self) -> str:
+        """Where params().kappa comes from: "own_fills", "market_trades" or "prior"."""
+        return self._kappa_posterior()[1]
+
+    @property
+    def stochastic_vol(self) -> StochasticVolParams:
+        """The stochastic-volatility parameters (per bucket), fed every bucket return."""
+        return self._sv
+
+    @property
+    def mid(self) -> float | None:
+        """Mid of the last book, (best bid + best ask) / 2; None before any."""
+        return self._mid
+
+    @property
+    def last_timestamp_ms(self) -> int | None:
+        return self._last_ms
+
+    def params(self) -> MarketParams:
+        """The current :class:`MarketParams` (NaN for what is not yet available)."""
+        post, _ = self._kappa_posterior()
+        lo, hi = post.interval(KAPPA_LEVEL)
+        sigma, sigma_eff = self._sigmas()
+        jump_ratio = self._bipower.jump_ratio
+        tox = None if self._jumps is None else self._jumps.toxicity_score()
+        corr = None if self._cov is None else self._cov.correlation()
+        micro = self._micro.microprice()
+        return MarketParams(
+            sigma=sigma,
+            sigma_effective=sigma_eff,
+            kappa=post.mean,
+            microprice=_NAN if micro is None else micro,
+            jump_ratio=_NAN if jump_ratio is None else jump_ratio,
+            kappa_uncertainty=post.sd,
+            toxicity_score=_NAN if tox is None else tox,
+            param_correlation=_NAN if corr is None else corr,
+            kappa_95_lower=lo,
+            kappa_95_upper=hi,
+            timestamp_ms=-1 if self._last_ms is None else self._last_ms,
+        )
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable exact state of every component."""
+        state = {
+            "clock": self._clock.state_dict(),
+            "bipower": self._bipower.state_dict(),
+            "stochastic_vol": self._sv.state_dict(),
+            "l2": self._l2.state_dict(),
+            "microprice": self._micro.state_dict(),
+            "market_kappa": self._market.state_dict(),
+            "own_kappa": self._own.state_dict(),
+            "jumps": None if self._jumps is None else self._jumps.state_dict(),
+            "covariance": None if self._cov is None else self._cov.state_dict(),
+            "one_second": None if self._one_second is None else self._one_second.state_dict(),
+            "mid": self._mid,
+            "last_ms": self._last_ms,
+            "counts": dict(self.counts),
+            "skipped": dict(self.skipped),
+        }
+        return pack("UnifiedParameterEstimator", self.config, state)
+
+    @classmethod
+    def from_state_dict(cls, data: dict[str, Any]) -> UnifiedParameterEstimator:
+        """Restore an estimator saved by :meth:`state_dict`."""
+        config, state = unpack(
+            "UnifiedParameterEstimator",
+            UnifiedEstimatorConfig.from_fields,  # type: ignore[arg-type]
+            data,
+        )
+        v = config.version
+        est = cls.__new__(cls)
+        est.config = config
+        try:
+            est._clock = VolumeClock.from_state_dict(state["clock"])
+            est._bipower = MultiScaleBipowerEstimator.from_state_dict(state["bipower"])
+            est._sv = StochasticVolParams.from_state_dict(state["stochastic_vol"])
+            est._l2 = MarketKappaFromL2.from_state_dict(state["l2"])
+            est._micro = MicropriceEstimator.from_state_dict(state["microprice"])
+            market_cls = ConjugateBayesianKappa if v.use_v2_kappa else VolumeWeightedKappa
+            est._market = market_cls.from_state_dict(state["market_kappa"])
+            own_cls = HierarchicalKappa if v.use_hierarchical_kappa else LinearBlendKappa
+            est._own = own_cls.from_state_dict(state["own_kappa"])
+            jump_cls = SoftJumpClassifier if v.use_soft_jumps else BinaryJumpClassifier
+            est._jumps = _restore(jump_cls, state["jumps"], True)
+            est._cov = _restore(ParameterCovariance, state["covariance"], v.use_param_covariance)
+            est._one_second = _restore(
+                OneSecondEWMAVariance, state["one_second"], not v.use_tick_ewma
+            )
+            est._mid = None if state["mid"] is None else float(state["mid"])
+            est._last_ms = None if state["last_ms"] is None else int(state["last_ms"])
+            est.counts = {h: int(state["counts"][h]) for h in HANDLERS}
+            est.skipped = {k: int(state["skipped"][k]) for k in _SKIP_KEYS}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateDictError(f"malformed UnifiedParameterEstimator state: {exc}") from exc
+        if (est._cov is None) == v.use_param_covariance:
+            raise StateDictError("covariance state missing although use_param_covariance")
+        if (est._one_second is None) != v.use_tick_ewma:
+            raise StateDictError("one-second EWMA state missing although use_tick_ewma is off")
+        pairs = [
+            (est._clock.config, config.volume_clock),
+            (est._bipower.config, config.bipower),
+            (est._sv.config, config.stochastic_vol),
+            (est._l2.config, config.l2_kappa),
+            (est._micro.config, config.microprice),
+            (
+                est._market.config,
+                config.market_kappa if v.use_v2_kappa else config.legacy_market_kappa,
+            ),
+            (
+                est._own.config,
+                config.own_kappa if v.use_hierarchical_kappa else config.legacy_own_kappa,
+            ),
+        ]
+        if any(inner != outer for inner, outer in pairs):
+            raise StateDictError("a component's state was saved with a different config")
+        return est
