@@ -18,6 +18,7 @@ from online.ewma import (
     tick_alpha,
 )
 from online.gamma_posterior import GammaPosterior
+from online.glft import glft_half_spread, reservation_shift
 from online.heavy_tail import HeavyTailConfig, HeavyTailDetector
 from online.hierarchical_kappa import HierarchicalKappa, HierarchicalKappaConfig
 from online.l2_kappa import BookFit, L2KappaConfig, MarketKappaFromL2, fit_side
@@ -83,5 +84,7 @@ __all__ = [
     "VolumeWeightedKappa",
     "VolumeWeightedKappaConfig",
     "fit_side",
+    "glft_half_spread",
+    "reservation_shift",
     "tick_alpha",
 ]

@@ -138,15 +138,3 @@ def run(args: argparse.Namespace) -> int:
     for path in write_shadow_report(result, args.out).values():
         print(f"wrote {path}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry: ``python -m validation.shadow.cli shadow ...``."""
-    parser = argparse.ArgumentParser(prog="python -m validation")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
