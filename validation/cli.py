@@ -1,4 +1,4 @@
-"""Command line: ``python -m validation audit|check|list``.
+"""Command line: ``python -m validation audit|check|list|sbc|shadow``.
 
 Exit status of ``audit`` and ``check``: 0 when every check passed, 1 when any check failed
 (for ``--suite full`` also when a catalogue entry is detected below its target rate or the
@@ -13,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from validation import suite
+from validation import sbc_cli, suite
+from validation.shadow import cli as shadow_cli
 
 MAX_SUITE_FALSE_ALARM_RATE = 0.01
 
@@ -40,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         "--data",
         type=Path,
         default=None,
-        help="directory of LOBSTER zip archives: adds the real-data market-kappa audit",
+        help="directory of LOBSTER zip archives: adds the real-data market-kappa and L2 audits",
     )
     audit.add_argument(
         "--fit-cache",
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--seed", type=int, default=0)
 
     sub.add_parser("list", help="list the checks and the catalogue entries")
+    sbc_cli.add_parser(sub)
+    shadow_cli.add_parser(sub)
     return parser
 
 
@@ -105,7 +108,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         set_fit_cache_dir(args.fit_cache)
     run = suite.run_checks(suite.all_checks(), args.seed, progress=_progress)
     if args.data is not None:
-        from validation.realdata import audit_market_kappa
+        from validation.realdata import audit_l2_kappa, audit_market_kappa
 
         if not args.data.is_dir():
             print(f"--data {args.data}: not a directory", file=sys.stderr)
@@ -117,6 +120,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=lambda i, n: _progress(f"  real-data window fits {i}/{n}"),
         )
+        _progress(f"real-data L2-book kappa audit on {args.data}")
+        run.results += audit_l2_kappa(args.data, seed=args.seed, progress=_progress)
         run.seconds += time.perf_counter() - t0
     if args.sp500:
         from validation.realdata import audit_sp500_jumps
@@ -187,4 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_list()
     if args.command == "check":
         return _cmd_check(args.name, args.seed)
+    if args.command == "sbc":
+        return sbc_cli.run(args)
+    if args.command == "shadow":
+        return shadow_cli.run(args)
     return _cmd_audit(args)

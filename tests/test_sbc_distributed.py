@@ -1,0 +1,196 @@
+"""Rank SBC on dask.distributed: identical to the serial path, resumable without recomputing,
+known-bad prior fails, stores of other settings refused, CLI exit codes.
+
+Recomputation is counted by the Dask scheduler's own transition log (tasks that went from
+``processing`` to ``memory``), not by the runner's bookkeeping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from validation.calibration import RankSbcSettings, run_reference_ranks
+from validation.calibration.distributed import (
+    run_distributed_sbc,
+    store_description,
+    task_key,
+)
+from validation.calibration.sbc_store import (
+    ReplicationResult,
+    SbcStore,
+    StoreMismatchError,
+    store_key,
+)
+from validation.results import Status
+from validation.scenarios import GammaPrior
+
+SEED = 7
+N = 12
+SETTINGS = RankSbcSettings(n_replications=N)
+BAD = RankSbcSettings(n_replications=10, n_max=20, model_prior=GammaPrior(5.0, 5.0 / 25_000.0))
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as c:
+        yield c
+
+
+def executed_keys(address: str) -> list[str]:
+    """Keys the scheduler moved from processing to memory, in order (its transition log)."""
+    from dask.distributed import Client
+
+    def log(dask_scheduler) -> list[str]:
+        return [
+            str(t[0])
+            for t in dask_scheduler.transition_log
+            if t[1] == "processing" and t[2] == "memory"
+        ]
+
+    with Client(address) as client:
+        return client.run_on_scheduler(log)
+
+
+def test_interrupted_run_resumes_without_recomputing_and_equals_the_serial_run(
+    cluster, tmp_path
+) -> None:
+    serial = run_reference_ranks(None, SEED, settings=SETTINGS)
+    address = cluster.scheduler_address
+    before = len(executed_keys(address))
+    m = 5
+
+    def stop_after_m(p) -> None:
+        if p.done - p.from_store >= m:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        run_distributed_sbc(
+            SETTINGS, seed=SEED, scheduler=address, store_dir=tmp_path, progress=stop_after_m
+        )
+    stored = sorted(tmp_path.glob("rep-*.json"))
+    assert len(stored) == m
+    first = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in stored}
+    assert not list(tmp_path.glob(".*.tmp"))
+    done_first = {ReplicationResult.from_json(p.read_text()).k for p in stored}
+
+    mark = len(executed_keys(address))
+    seen = []
+    res = run_distributed_sbc(
+        SETTINGS, seed=SEED, scheduler=address, store_dir=tmp_path, progress=seen.append
+    )
+    rerun_keys = executed_keys(address)[mark:]
+    skey = store_key(store_description(SETTINGS, SEED))
+    assert sorted(rerun_keys) == sorted(task_key(skey, k) for k in range(N) if k not in done_first)
+    assert mark - before >= m  # the interrupted run did execute its m tasks
+    for p in stored:  # stored records were not rewritten
+        assert (p.read_bytes(), p.stat().st_mtime_ns) == first[p.name]
+    assert seen[0].done == seen[0].from_store == m and seen[-1].done == N
+    assert res.details["distributed"]["from_store"] == m
+
+    # identical to the serial path: same ranks, sizes, statistic and verdict
+    assert res.details["ranks"] == serial.details["ranks"]
+    assert res.details["n_per_replication"] == serial.details["n_per_replication"]
+    assert res.details["unusable"] == serial.details["unusable"]
+    assert res.status is serial.status is Status.PASS
+    assert res.statistic == serial.statistic
+    assert json.loads(json.dumps(res.to_dict(), allow_nan=False))
+
+    # extend N -> N + 3 with the same store: only the 3 new replications run
+    mark = len(executed_keys(address))
+    more = RankSbcSettings(n_replications=N + 3)
+    ext = run_distributed_sbc(more, seed=SEED, scheduler=address, store_dir=tmp_path)
+    assert sorted(executed_keys(address)[mark:]) == sorted(task_key(skey, k) for k in (12, 13, 14))
+    assert ext.details["ranks"][:N] == serial.details["ranks"]
+    assert len(ext.details["ranks"]) == N + 3
+
+
+def test_known_bad_prior_fails_on_a_local_cluster() -> None:
+    """Model prior mean 25000 (10x) against kappa ~ Gamma(5, 5/2500), 1..20 distances:
+    through the default LocalCluster path (one worker process)."""
+    res = run_distributed_sbc(BAD, seed=SEED, n_workers=1)
+    assert res.status is Status.FAIL and res.statistic > 1.0
+    assert np.median(res.details["ranks"]) < 50  # truth sits low in a posterior pulled up
+    assert res.details["distributed"]["computed"] == list(range(BAD.n_replications))
+
+
+def test_replication_inputs_follow_the_serial_stream_in_any_order() -> None:
+    """The serial loop's draws (one generator, replications in order) written out here."""
+    from validation.calibration._sbc import log_uniform_int
+    from validation.calibration.distributed import replication_inputs
+    from validation.scenarios import simulate_kappa
+
+    s = RankSbcSettings(n_replications=10)
+    rng = np.random.default_rng(SEED)
+    expected = []
+    for _ in range(10):
+        n = log_uniform_int(rng, s.n_min, s.n_max)
+        expected.append(simulate_kappa(rng, s.simulation_prior.draw(rng), n))
+    seeds = np.random.SeedSequence([SEED, 0x73626372]).generate_state(10)
+    for k in (5, 2, 5, 9, 0, 6):
+        data, mcmc_seed = replication_inputs(k, s, SEED)
+        assert data.kappa == expected[k].kappa and mcmc_seed == seeds[k]
+        np.testing.assert_array_equal(data.distances, expected[k].distances)
+
+
+def test_store_of_other_settings_or_seed_is_refused(tmp_path) -> None:
+    SbcStore(tmp_path, store_description(SETTINGS, SEED))
+    with pytest.raises(StoreMismatchError, match=r"settings\.n_max: store has 500"):
+        SbcStore(tmp_path, store_description(RankSbcSettings(n_max=20), SEED))
+    with pytest.raises(StoreMismatchError, match="seed: store has 7, this run has 8"):
+        SbcStore(tmp_path, store_description(SETTINGS, SEED + 1))
+    # N and the test level do not change any replication: same key, the store is extended
+    assert store_key(store_description(SETTINGS, SEED)) == store_key(
+        store_description(RankSbcSettings(n_replications=500, alpha=0.01), SEED)
+    )
+
+
+def test_store_records_round_trip_exactly(tmp_path) -> None:
+    store = SbcStore(tmp_path, {"a": 1})
+    r = ReplicationResult(3, None, 99, False, ("ess_bulk[kappa]=12 < 99",), 0.1, 17, 12.0, 1 / 3)
+    store.append(r)
+    assert SbcStore(tmp_path, {"a": 1}).load() == {3: r}
+
+
+def _cli_args(**kw) -> argparse.Namespace:
+    from validation.sbc_cli import add_parser
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    argv = ["sbc"] + [f"--{k.replace('_', '-')}={v}" for k, v in kw.items() if v is not True]
+    argv += [f"--{k.replace('_', '-')}" for k, v in kw.items() if v is True]
+    return parser.parse_args(argv)
+
+
+def test_cli_fails_the_bad_prior_and_prints_the_summary(cluster, tmp_path, capsys) -> None:
+    from validation.sbc_cli import run
+
+    args = _cli_args(
+        replications=10, n_max=20, seed=SEED, bad_prior=True, scheduler=cluster.scheduler_address
+    )
+    assert run(args) == 1
+    out = capsys.readouterr()
+    assert "verdict: FAIL" in out.out and "chi-square p-value" in out.out
+    assert "ranks    0-" in out.out
+    assert "sbc 10/10" in out.err
+    # a store from the good prior refuses the bad-prior settings: usage error
+    SbcStore(tmp_path, store_description(RankSbcSettings(n_replications=2), SEED))
+    args_bad = _cli_args(replications=2, seed=SEED, store=tmp_path, bad_prior=True)
+    assert run(args_bad) == 64
+    assert "model_prior.beta" in capsys.readouterr().err

@@ -1,0 +1,330 @@
+"""Rank SBC of the gamma_exponential reference model fanned out over ``dask.distributed``.
+
+The same check as :func:`validation.calibration.sbc_reference.run_reference_ranks`, with each
+replication a pure, picklable task :func:`replicate`. Replication k is a deterministic function
+of (k, settings, base seed) and equals the serial path's k-th replication exactly:
+
+- data: the serial path draws every replication from ONE generator ``default_rng(seed)``
+  (n_k log-uniform, kappa_k from the simulation prior, then the distances), so replication k
+  replays the draws of replications 0..k-1 first (about 40 us each against a fit of about
+  0.05-0.5 s; each process resumes from the last position it reached);
+- MCMC seed: ``SeedSequence([seed, tag]).generate_state(k + 1)[k]``, the k-th word of the
+  serial path's ``generate_state(N)`` (the words are a prefix-stable sequence);
+- the model is built and compiled once per worker process (``build_once``), the prior enters
+  as data, as in the serial path.
+
+The verdict is the serial path's uniformity test on the ranks ordered by k, so for the same
+seed and settings the ranks, statistic and status are identical to the serial run.
+
+:func:`run_distributed_sbc` uses a ``LocalCluster`` of worker processes, or any scheduler
+address; finished replications are written to an :class:`~validation.calibration.sbc_store.
+SbcStore` as they arrive, and a rerun with the same store computes only the missing ones.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from validation.calibration._sbc import log_uniform_int
+from validation.calibration.pit import fractional_ranks, rank_statistic, thin_draws
+from validation.calibration.sbc_reference import (
+    _MCMC_SEED_TAG,
+    REFERENCE_GAMMA_EXPONENTIAL_RANKS,
+    RankSbcSettings,
+    _model,
+    chi_square_bins,
+)
+from validation.calibration.sbc_store import ReplicationResult, SbcStore, store_key
+from validation.calibration.uniformity import uniformity_test
+from validation.results import CheckResult, Status
+from validation.scenarios import GammaPrior, KappaData, simulate_kappa
+
+#: settings fields that do not change any replication's result (not part of the store key)
+_VERDICT_ONLY = ("n_replications", "alpha", "max_unusable_fraction")
+
+
+@dataclass(frozen=True)
+class SbcProgress:
+    """Progress of a distributed run.
+
+    Attributes:
+        done: replications finished (from the store or computed in this run).
+        total: N.
+        from_store: replications loaded from the store.
+        elapsed_s: wall seconds since the run started (cluster start-up included).
+        rate_per_min: replications computed in this run per minute of wall time.
+        eta_s: seconds to go at that rate (inf before the first one finishes).
+    """
+
+    done: int
+    total: int
+    from_store: int
+    elapsed_s: float
+    rate_per_min: float
+    eta_s: float
+
+    def __str__(self) -> str:
+        eta = "?" if not math.isfinite(self.eta_s) else f"{self.eta_s:.0f} s"
+        return (
+            f"sbc {self.done}/{self.total} ({self.from_store} from store) "
+            f"{self.rate_per_min:.1f}/min, ETA {eta}"
+        )
+
+
+ProgressFn = Callable[[SbcProgress], None]
+
+
+#: per process: (seed, n_min, n_max, simulation prior) -> (next k, generator state before it)
+_STREAM_POSITION: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
+
+
+def replication_inputs(k: int, settings: RankSbcSettings, base_seed: int) -> tuple[KappaData, int]:
+    """Replication k's data set and MCMC seed, exactly as the serial path draws them.
+
+    The generator state after the last replication drawn in this process is kept, so tasks
+    arriving in increasing k replay only the replications in between.
+    """
+    if k < 0:
+        raise ValueError(f"k={k}: must be >= 0")
+    s = settings
+    position = (base_seed, s.n_min, s.n_max, s.simulation_prior.alpha, s.simulation_prior.beta)
+    rng = np.random.default_rng(base_seed)
+    first, state = _STREAM_POSITION.get(position, (0, None))
+    if state is not None and first <= k:
+        rng.bit_generator.state = state
+    else:
+        first = 0
+    for _ in range(first, k + 1):
+        n = log_uniform_int(rng, s.n_min, s.n_max)
+        data = simulate_kappa(rng, s.simulation_prior.draw(rng), n)
+    _STREAM_POSITION[position] = (k + 1, rng.bit_generator.state)
+    words = np.random.SeedSequence([base_seed, _MCMC_SEED_TAG]).generate_state(k + 1)
+    return data, int(words[k])
+
+
+def replicate(k: int, settings: RankSbcSettings, base_seed: int) -> ReplicationResult:
+    """Replication k of the rank SBC (see module doc); the model is compiled once per process."""
+    from reference_models.sampling import ConvergenceGate, SamplerSettings
+    from validation.reference_fits import fit
+
+    start = time.perf_counter()
+    s = settings
+    data, mcmc_seed = replication_inputs(k, s, base_seed)
+    sampler = SamplerSettings(draws=s.draws, tune=s.tune, chains=s.chains, backend=s.backend)
+    gate = ConvergenceGate(min_ess_bulk=s.n_ranked_draws, min_ess_tail=s.n_ranked_draws)
+    model = _model(GammaPrior().alpha, GammaPrior().beta)
+    prior_data = {"prior_alpha": s.model_prior.alpha, "prior_beta": s.model_prior.beta}
+    res = fit(
+        model,
+        {"distances": data.distances, **prior_data},
+        seed=mcmc_seed,
+        settings=sampler,
+        gate=gate,
+    )
+    diag = res.diagnostics
+    ess = float(min(diag.ess_bulk["kappa"], diag.ess_tail["kappa"]))
+    rank = None
+    if diag.usable:
+        draws = np.asarray(res.idata.posterior["kappa"].values, dtype=float)
+        rank = int(rank_statistic(data.kappa, thin_draws(draws, ess, s.n_ranked_draws)))
+    return ReplicationResult(
+        k=k,
+        rank=rank,
+        n_ranked=s.n_ranked_draws,
+        usable=bool(diag.usable),
+        reasons=tuple(diag.reasons),
+        seconds=time.perf_counter() - start,
+        n=int(data.distances.size),
+        ess=ess,
+        sampling_seconds=float(diag.sampling_seconds),
+    )
+
+
+def rank_verdict(
+    results: Iterable[ReplicationResult],
+    settings: RankSbcSettings,
+    seed: int,
+    seconds: float,
+    extra: dict[str, Any] | None = None,
+) -> CheckResult:
+    """The serial path's verdict on replications 0..N-1 (ordered by k)."""
+    s = settings
+    ordered = sorted(results, key=lambda r: r.k)
+    if [r.k for r in ordered] != list(range(s.n_replications)):
+        raise ValueError("results must hold replications 0..n_replications-1 exactly once")
+    ranks = [r.rank for r in ordered if r.usable]
+    unusable = [
+        {"replication": r.k, "reasons": list(r.reasons), "ess": r.ess}
+        for r in ordered
+        if not r.usable
+    ]
+    details: dict[str, Any] = {
+        "statistic_name": "max(ECDF band excursion, chi2 / critical) of fractional ranks; "
+        "FAIL when > 1",
+        "n_replications": s.n_replications,
+        "n_usable": len(ranks),
+        "unusable": unusable,
+        "n_ranked_draws": s.n_ranked_draws,
+        "ranks": ranks,
+        "n_per_replication": [r.n for r in ordered if r.usable],
+        "model_prior": {"alpha": s.model_prior.alpha, "beta": s.model_prior.beta},
+        "simulation_prior": {
+            "alpha": s.simulation_prior.alpha,
+            "beta": s.simulation_prior.beta,
+        },
+        "sampler": {"draws": s.draws, "tune": s.tune, "chains": s.chains, "backend": s.backend},
+        "sampling_seconds": math.fsum(r.sampling_seconds for r in ordered),
+        "alpha": s.alpha,
+        **(extra or {}),
+    }
+    status, statistic = Status.INCONCLUSIVE, float("nan")
+    if len(unusable) <= s.max_unusable_fraction * s.n_replications and len(ranks) >= 2:
+        support = s.n_ranked_draws + 1
+        uni = uniformity_test(
+            fractional_ranks(np.array(ranks), s.n_ranked_draws),
+            s.alpha,
+            grid_size=support,
+            n_bins=chi_square_bins(len(ranks), support),
+        )
+        details["uniformity"] = uni.details()
+        status = Status.FAIL if uni.rejected else Status.PASS
+        statistic = uni.statistic
+    return CheckResult(
+        name=REFERENCE_GAMMA_EXPONENTIAL_RANKS,
+        status=status,
+        statistic=statistic,
+        threshold=1.0,
+        details=details,
+        seed=seed,
+        seconds=seconds,
+        false_alarm_rate=s.alpha,
+    )
+
+
+def store_description(settings: RankSbcSettings, seed: int) -> dict[str, Any]:
+    """What a replication's result depends on: the store key's content."""
+    from reference_models.sampling import resolve_backend
+
+    per_replication = {k: v for k, v in asdict(settings).items() if k not in _VERDICT_ONLY}
+    backend = resolve_backend(settings.backend)
+    packages = ["numpy", "pymc", "pytensor", "arviz"] + (["nutpie"] if backend == "nutpie" else [])
+    return {
+        "check": REFERENCE_GAMMA_EXPONENTIAL_RANKS,
+        "seed": seed,
+        "settings": per_replication,
+        "resolved_backend": backend,
+        "versions": {p: metadata.version(p) for p in packages},
+    }
+
+
+def task_key(store_key: str, k: int) -> str:
+    """Dask key of replication k (stable across runs, so a scheduler log names them)."""
+    return f"sbc-replicate-{store_key[:16]}-{k}"
+
+
+def _client(scheduler: str | None, n_workers: int, threads_per_worker: int) -> tuple[Any, Any]:
+    """(client, the LocalCluster it owns or None for an external scheduler)."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        return Client(scheduler), None
+    cluster = LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=threads_per_worker,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    return Client(cluster), cluster
+
+
+def run_distributed_sbc(
+    settings: RankSbcSettings,
+    *,
+    seed: int,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    threads_per_worker: int = 1,
+    store_dir: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> CheckResult:
+    """Rank SBC with replications on a Dask cluster; resumable through ``store_dir``.
+
+    ``scheduler=None`` starts a ``LocalCluster`` of ``n_workers`` processes with
+    ``threads_per_worker`` threads each (closed afterwards); otherwise connects to the given
+    address (e.g. ``"tcp://host:8786"``) and leaves that cluster running. Replications already
+    in the store are not recomputed; each new one is written to the store as soon as it
+    arrives. ``progress`` is called once after the store is read and after every replication;
+    an exception it raises stops the run (finished replications stay in the store).
+    """
+    from dask.distributed import as_completed
+
+    if n_workers < 1 or threads_per_worker < 1:
+        raise ValueError(f"n_workers={n_workers}, threads_per_worker={threads_per_worker}: >= 1")
+    start = time.perf_counter()
+    description = store_description(settings, seed)
+    store = SbcStore(store_dir, description) if store_dir is not None else None
+    stored = store.load() if store is not None else {}
+    results = {k: r for k, r in stored.items() if k < settings.n_replications}
+    from_store = len(results)
+    todo = [k for k in range(settings.n_replications) if k not in results]
+    computed: list[int] = []
+
+    def report() -> None:
+        if progress is None:
+            return
+        elapsed = time.perf_counter() - start
+        rate = 60.0 * len(computed) / elapsed if computed else 0.0
+        left = settings.n_replications - len(results)
+        eta = 60.0 * left / rate if rate > 0 else (0.0 if left == 0 else math.inf)
+        progress(SbcProgress(len(results), settings.n_replications, from_store, elapsed, rate, eta))
+
+    report()
+    address = scheduler or "LocalCluster"
+    if todo:
+        skey = store_key(description)
+        client, cluster = _client(scheduler, n_workers, threads_per_worker)
+        try:
+            address = client.scheduler.address
+            futures = client.map(
+                replicate,
+                todo,
+                settings=settings,
+                base_seed=seed,
+                key=[task_key(skey, k) for k in todo],
+                pure=False,
+            )
+            for future in as_completed(futures):
+                r: ReplicationResult = future.result()
+                if store is not None:
+                    store.append(r)
+                results[r.k] = r
+                computed.append(r.k)
+                future.release()
+                report()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    seconds = time.perf_counter() - start
+    extra = {
+        "distributed": {
+            "scheduler": address,
+            "n_workers": n_workers if scheduler is None else None,
+            "from_store": from_store,
+            "computed": sorted(computed),
+            "replications_per_minute": 60.0 * len(computed) / seconds if computed else 0.0,
+            "store_dir": None if store_dir is None else str(store_dir),
+        }
+    }
+    return rank_verdict(results.values(), settings, seed, seconds, extra)

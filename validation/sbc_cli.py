@@ -1,0 +1,139 @@
+"""``python -m validation sbc``: the reference rank SBC on a Dask cluster, resumable.
+
+Runs :func:`validation.calibration.distributed.run_distributed_sbc` (a LocalCluster of
+``--workers`` processes, or ``--scheduler tcp://host:port``), prints progress on stderr and a
+summary on stdout: the rank histogram (the chi-square bins), the chi-square p-value, the ECDF
+band excursion, the verdict and replications per minute. With ``--store DIR`` finished
+replications are kept on disk and a rerun computes only the missing ones.
+
+``--bad-prior`` gives the model the prior Gamma(5, 5/25000) (mean 10x the simulation prior's
+2500): the known-bad case, which the check must FAIL (use a small ``--n-max`` such as 20 so
+the prior matters).
+
+Exit status: 0 pass, 1 fail, 2 inconclusive (too many fits failed their convergence gate),
+64 usage errors (including a store holding other settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from validation.results import CheckResult, Status
+
+BAD_MODEL_PRIOR = (5.0, 5.0 / 25_000.0)
+_EXIT = {Status.PASS: 0, Status.FAIL: 1, Status.INCONCLUSIVE: 2}
+_BAR_WIDTH = 40
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``sbc`` subcommand on ``subparsers``."""
+    from reference_models.sampling import BACKENDS
+    from validation.calibration.sbc_reference import RankSbcSettings
+
+    d = RankSbcSettings()
+    p = subparsers.add_parser(
+        "sbc", help="rank SBC of the gamma_exponential reference model on a Dask cluster"
+    )
+    p.add_argument("--replications", type=int, default=d.n_replications, help="N replications")
+    p.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
+    p.add_argument("--threads-per-worker", type=int, default=1)
+    p.add_argument(
+        "--scheduler", default=None, help="address of a running scheduler, e.g. tcp://host:8786"
+    )
+    p.add_argument("--store", type=Path, default=None, help="directory of resumable results")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--backend", choices=BACKENDS, default=d.backend)
+    p.add_argument("--n-max", type=int, default=d.n_max, help="most distances per data set")
+    p.add_argument("--draws", type=int, default=d.draws, help="NUTS draws per chain")
+    p.add_argument("--tune", type=int, default=d.tune, help="NUTS tuning steps per chain")
+    p.add_argument("--chains", type=int, default=d.chains)
+    p.add_argument(
+        "--bad-prior",
+        action="store_true",
+        help="model prior Gamma(5, 5/25000) against simulation prior Gamma(5, 5/2500)",
+    )
+
+
+def rank_histogram(result: CheckResult) -> list[str]:
+    """Text histogram of the chi-square bins of the ranks, one line per bin."""
+    uni = result.details.get("uniformity")
+    if uni is None:
+        return ["(no verdict: too few usable replications)"]
+    counts = uni["chi_square"]["bin_counts"]
+    width = (result.details["n_ranked_draws"] + 1) // len(counts)
+    expected = sum(counts) / len(counts)
+    top = max(max(counts), 1)
+    lines = []
+    for i, c in enumerate(counts):
+        bar = "#" * round(_BAR_WIDTH * c / top)
+        lines.append(f"  ranks {i * width:>4}-{(i + 1) * width - 1:<4} {c:>5} {bar}")
+    lines.append(f"  expected per bin under uniformity: {expected:.1f}")
+    return lines
+
+
+def summary(result: CheckResult) -> list[str]:
+    """The lines printed after a run."""
+    d = result.details
+    dist = d["distributed"]
+    lines = [f"{result.name} (seed {result.seed})"]
+    lines += rank_histogram(result)
+    if "uniformity" in d:
+        uni = d["uniformity"]
+        lines.append(
+            f"chi-square p-value {uni['chi_square']['p_value']:.4g} (bins "
+            f"{len(uni['chi_square']['bin_counts'])}), ECDF band excursion "
+            f"{uni['ecdf_band']['excursion']:.3g}, statistic {result.statistic:.4g} "
+            f"(FAIL when > 1, alpha {d['alpha']})"
+        )
+    lines.append(
+        f"usable {d['n_usable']}/{d['n_replications']}, {dist['from_store']} from store, "
+        f"{len(dist['computed'])} computed on {dist['scheduler']}, "
+        f"{dist['replications_per_minute']:.1f} replications/minute, {result.seconds:.1f} s"
+    )
+    lines.append(f"verdict: {result.status.value.upper()}")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the ``sbc`` subcommand; exit status by verdict (see module doc)."""
+    from reference_models.sampling import SamplerSettings
+    from validation.calibration.distributed import run_distributed_sbc
+    from validation.calibration.sbc_reference import RankSbcSettings
+    from validation.calibration.sbc_store import StoreMismatchError
+    from validation.scenarios import GammaPrior
+
+    try:
+        settings = RankSbcSettings(
+            n_replications=args.replications,
+            n_max=args.n_max,
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            backend=args.backend,
+            model_prior=GammaPrior(*BAD_MODEL_PRIOR) if args.bad_prior else GammaPrior(),
+        )
+        SamplerSettings(draws=args.draws, tune=args.tune, chains=args.chains, backend=args.backend)
+        if settings.n_replications < 2 or settings.n_max < settings.n_min:
+            raise ValueError(f"--replications >= 2 and --n-max >= {settings.n_min} required")
+        if args.workers < 1 or args.threads_per_worker < 1:
+            raise ValueError("--workers and --threads-per-worker must be >= 1")
+    except ValueError as exc:
+        print(f"sbc: {exc}", file=sys.stderr)
+        return 64
+    try:
+        result = run_distributed_sbc(
+            settings,
+            seed=args.seed,
+            scheduler=args.scheduler,
+            n_workers=args.workers,
+            threads_per_worker=args.threads_per_worker,
+            store_dir=args.store,
+            progress=lambda p: print(p, file=sys.stderr, flush=True),
+        )
+    except StoreMismatchError as exc:
+        print(f"sbc: {exc}", file=sys.stderr)
+        return 64
+    print("\n".join(summary(result)))
+    return _EXIT[result.status]
