@@ -133,7 +133,7 @@ def test_known_bad_prior_fails_on_a_local_cluster() -> None:
 def test_replication_inputs_follow_the_serial_stream_in_any_order() -> None:
     """The serial loop's draws (one generator, replications in order) written out here."""
     from validation.calibration._sbc import log_uniform_int
-    from validation.calibration.distributed import replication_inputs
+    from validation.calibration.sbc_reference import replication_inputs
     from validation.scenarios import simulate_kappa
 
     s = RankSbcSettings(n_replications=10)

@@ -24,7 +24,9 @@ enters as data, so a different model prior reuses the same compiled model.
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +34,11 @@ import numpy as np
 
 from validation.calibration._sbc import Progress, log_uniform_int
 from validation.calibration.pit import fractional_ranks, rank_statistic, thin_draws
+from validation.calibration.sbc_store import ReplicationResult
 from validation.calibration.uniformity import uniformity_test
 from validation.registry import Candidate
 from validation.results import CheckResult, Status
-from validation.scenarios import GammaPrior, simulate_kappa
+from validation.scenarios import GammaPrior, KappaData, simulate_kappa
 
 REFERENCE_GAMMA_EXPONENTIAL_RANKS = "sbc.reference_gamma_exponential_ranks"
 _MCMC_SEED_TAG = 0x73626372  # "sbcr"
@@ -90,49 +93,90 @@ def chi_square_bins(n: int, support: int, max_bins: int = 20) -> int:
     return max(ok) if ok else divisors[0]
 
 
-def run_reference_ranks(
-    candidate: Candidate | None,
-    seed: int,
-    *,
-    settings: RankSbcSettings | None = None,
-    progress: Progress | None = None,
-) -> CheckResult:
-    """Rank SBC of ``reference_models.gamma_exponential`` (see module doc)."""
+#: per process: (seed, n_min, n_max, simulation prior) -> (next k, generator state before it)
+_STREAM_POSITION: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
+
+
+def replication_inputs(k: int, settings: RankSbcSettings, base_seed: int) -> tuple[KappaData, int]:
+    """Replication k's data set and MCMC seed, exactly as the serial path draws them.
+
+    The generator state after the last replication drawn in this process is kept, so tasks
+    arriving in increasing k replay only the replications in between.
+    """
+    if k < 0:
+        raise ValueError(f"k={k}: must be >= 0")
+    s = settings
+    position = (base_seed, s.n_min, s.n_max, s.simulation_prior.alpha, s.simulation_prior.beta)
+    rng = np.random.default_rng(base_seed)
+    first, state = _STREAM_POSITION.get(position, (0, None))
+    if state is not None and first <= k:
+        rng.bit_generator.state = state
+    else:
+        first = 0
+    for _ in range(first, k + 1):
+        n = log_uniform_int(rng, s.n_min, s.n_max)
+        data = simulate_kappa(rng, s.simulation_prior.draw(rng), n)
+    _STREAM_POSITION[position] = (k + 1, rng.bit_generator.state)
+    words = np.random.SeedSequence([base_seed, _MCMC_SEED_TAG]).generate_state(k + 1)
+    return data, int(words[k])
+
+
+def replicate(k: int, settings: RankSbcSettings, base_seed: int) -> ReplicationResult:
+    """Replication k of the rank SBC (see module doc); the model is compiled once per process."""
     from reference_models.sampling import ConvergenceGate, SamplerSettings
     from validation.reference_fits import fit
 
-    del candidate  # "reference" family: the check tests the reference model itself
-    s = settings if settings is not None else RankSbcSettings()
     start = time.perf_counter()
-    sim_prior = s.simulation_prior
+    s = settings
+    data, mcmc_seed = replication_inputs(k, s, base_seed)
     sampler = SamplerSettings(draws=s.draws, tune=s.tune, chains=s.chains, backend=s.backend)
     gate = ConvergenceGate(min_ess_bulk=s.n_ranked_draws, min_ess_tail=s.n_ranked_draws)
     model = _model(GammaPrior().alpha, GammaPrior().beta)
     prior_data = {"prior_alpha": s.model_prior.alpha, "prior_beta": s.model_prior.beta}
-    rng = np.random.default_rng(seed)
-    seeds = np.random.SeedSequence([seed, _MCMC_SEED_TAG]).generate_state(s.n_replications)
-    ranks, unusable, sizes, sampling_seconds = [], [], [], 0.0
-    for k in range(s.n_replications):
-        n = log_uniform_int(rng, s.n_min, s.n_max)
-        data = simulate_kappa(rng, sim_prior.draw(rng), n)
-        res = fit(
-            model,
-            {"distances": data.distances, **prior_data},
-            seed=int(seeds[k]),
-            settings=sampler,
-            gate=gate,
-        )
-        diag = res.diagnostics
-        sampling_seconds += diag.sampling_seconds
-        ess = min(diag.ess_bulk["kappa"], diag.ess_tail["kappa"])
-        if not diag.usable:
-            unusable.append({"replication": k, "reasons": diag.reasons, "ess": ess})
-        else:
-            draws = np.asarray(res.idata.posterior["kappa"].values, dtype=float)
-            ranks.append(rank_statistic(data.kappa, thin_draws(draws, ess, s.n_ranked_draws)))
-            sizes.append(n)
-        if progress:
-            progress(k + 1, s.n_replications)
+    res = fit(
+        model,
+        {"distances": data.distances, **prior_data},
+        seed=mcmc_seed,
+        settings=sampler,
+        gate=gate,
+    )
+    diag = res.diagnostics
+    ess = float(min(diag.ess_bulk["kappa"], diag.ess_tail["kappa"]))
+    rank = None
+    if diag.usable:
+        draws = np.asarray(res.idata.posterior["kappa"].values, dtype=float)
+        rank = int(rank_statistic(data.kappa, thin_draws(draws, ess, s.n_ranked_draws)))
+    return ReplicationResult(
+        k=k,
+        rank=rank,
+        n_ranked=s.n_ranked_draws,
+        usable=bool(diag.usable),
+        reasons=tuple(diag.reasons),
+        seconds=time.perf_counter() - start,
+        n=int(data.distances.size),
+        ess=ess,
+        sampling_seconds=float(diag.sampling_seconds),
+    )
+
+
+def rank_verdict(
+    results: Iterable[ReplicationResult],
+    settings: RankSbcSettings,
+    seed: int,
+    seconds: float,
+    extra: dict[str, Any] | None = None,
+) -> CheckResult:
+    """The serial path's verdict on replications 0..N-1 (ordered by k)."""
+    s = settings
+    ordered = sorted(results, key=lambda r: r.k)
+    if [r.k for r in ordered] != list(range(s.n_replications)):
+        raise ValueError("results must hold replications 0..n_replications-1 exactly once")
+    ranks = [r.rank for r in ordered if r.usable]
+    unusable = [
+        {"replication": r.k, "reasons": list(r.reasons), "ess": r.ess}
+        for r in ordered
+        if not r.usable
+    ]
     details: dict[str, Any] = {
         "statistic_name": "max(ECDF band excursion, chi2 / critical) of fractional ranks; "
         "FAIL when > 1",
@@ -141,12 +185,16 @@ def run_reference_ranks(
         "unusable": unusable,
         "n_ranked_draws": s.n_ranked_draws,
         "ranks": ranks,
-        "n_per_replication": sizes,
+        "n_per_replication": [r.n for r in ordered if r.usable],
         "model_prior": {"alpha": s.model_prior.alpha, "beta": s.model_prior.beta},
-        "simulation_prior": {"alpha": sim_prior.alpha, "beta": sim_prior.beta},
+        "simulation_prior": {
+            "alpha": s.simulation_prior.alpha,
+            "beta": s.simulation_prior.beta,
+        },
         "sampler": {"draws": s.draws, "tune": s.tune, "chains": s.chains, "backend": s.backend},
-        "sampling_seconds": sampling_seconds,
+        "sampling_seconds": math.fsum(r.sampling_seconds for r in ordered),
         "alpha": s.alpha,
+        **(extra or {}),
     }
     status, statistic = Status.INCONCLUSIVE, float("nan")
     if len(unusable) <= s.max_unusable_fraction * s.n_replications and len(ranks) >= 2:
@@ -167,6 +215,27 @@ def run_reference_ranks(
         threshold=1.0,
         details=details,
         seed=seed,
-        seconds=time.perf_counter() - start,
+        seconds=seconds,
         false_alarm_rate=s.alpha,
     )
+
+
+def run_reference_ranks(
+    candidate: Candidate | None,
+    seed: int,
+    *,
+    settings: RankSbcSettings | None = None,
+    progress: Progress | None = None,
+) -> CheckResult:
+    """Rank SBC of ``reference_models.gamma_exponential`` (see module doc), one replication
+    after another; :mod:`validation.calibration.distributed` runs the same replications on a
+    Dask cluster."""
+    del candidate  # "reference" family: the check tests the reference model itself
+    s = settings if settings is not None else RankSbcSettings()
+    start = time.perf_counter()
+    results = []
+    for k in range(s.n_replications):
+        results.append(replicate(k, s, seed))
+        if progress:
+            progress(k + 1, s.n_replications)
+    return rank_verdict(results, s, seed, time.perf_counter() - start)
