@@ -33,6 +33,17 @@ class KappaPosteriorPath(NamedTuple):
     count: np.ndarray
 
 
+@numba.njit(cache=True, inline="always")
+def _neumaier_add(hi, lo, x):
+    """(hi, lo) + x as a Neumaier compensated pair: the sum is hi + lo."""
+    s = hi + x
+    if abs(hi) >= abs(x):
+        lo += (hi - s) + x
+    else:
+        lo += (x - s) + hi
+    return s, lo
+
+
 @numba.njit(cache=True)
 def _kernel(d, t, window_ms, total_out, count_out):
     start = 0
@@ -42,28 +53,16 @@ def _kernel(d, t, window_ms, total_out, count_out):
         cutoff = t[i] - window_ms
         evicted = False
         while start < i and t[start] <= cutoff:
-            x = -d[start]
-            s = hi + x
-            if abs(hi) >= abs(x):
-                lo += (hi - s) + x
-            else:
-                lo += (x - s) + hi
-            hi = s
+            hi, lo = _neumaier_add(hi, lo, -d[start])
             start += 1
             evicted = True
         if evicted and i - start <= 1:
             hi = d[start] if i - start == 1 else 0.0
             lo = 0.0
-        x = d[i]
         if i == start:
-            hi, lo = x, 0.0
+            hi, lo = d[i], 0.0
         else:
-            s = hi + x
-            if abs(hi) >= abs(x):
-                lo += (hi - s) + x
-            else:
-                lo += (x - s) + hi
-            hi = s
+            hi, lo = _neumaier_add(hi, lo, d[i])
         total_out[i] = hi + lo
         count_out[i] = i - start + 1
 
