@@ -19,6 +19,7 @@ from validation.data.trade_distances import trade_distances
 from validation.replay import day_until, timestamps_ms
 from validation.shadow import cli as shadow_cli
 from validation.shadow import run_shadow, summarize, write_shadow_report
+from validation.shadow.run import WARM_UP_MS
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/lobster"
 AAPL = DATA / "LOBSTER_SampleFile_AAPL_2012-06-21_1.zip"
@@ -26,7 +27,7 @@ needs_aapl = pytest.mark.skipif(not AAPL.exists(), reason=f"LOBSTER sample not f
 GAMMA, HORIZON_S, FEE = 1000.0, 60.0, 1e-5
 
 
-def numpy_summary(frame: pd.DataFrame) -> dict:
+def numpy_summary(frame: pd.DataFrame, warm_up_ms: int = WARM_UP_MS) -> dict:
     """The shadow summary recomputed from the columns with numpy only."""
     k1, k2 = frame["kappa_v1"].to_numpy(), frame["kappa_v2"].to_numpy()
     s1, s2 = frame["sigma_v1"].to_numpy(), frame["sigma_v2"].to_numpy()
@@ -44,14 +45,16 @@ def numpy_summary(frame: pd.DataFrame) -> dict:
         out[key] = {"median": med, "q05": q05, "q95": q95, "n": values.size}
     diff = h2[ok_h] - h1[ok_h]
     out["fraction"] = np.mean(np.abs(diff) > 0.5)
-    order = np.argsort(-np.abs(diff), kind="stable")[:5]
-    out["largest_times"] = frame["time_ms"].to_numpy()[ok_h][order].tolist()
-    out["largest_diffs"] = diff[order].tolist()
+    times = frame["time_ms"].to_numpy()[ok_h]
+    late = times >= times.min() + warm_up_ms
+    order = np.argsort(-np.abs(diff[late]), kind="stable")[:5]
+    out["largest_times"] = times[late][order].tolist()
+    out["largest_diffs"] = diff[late][order].tolist()
     return out
 
 
 def assert_summary_matches(summary: dict, frame: pd.DataFrame) -> None:
-    ref = numpy_summary(frame)
+    ref = numpy_summary(frame, summary["warm_up_ms"])
     for key in ("log_kappa_ratio", "sigma_ratio", "half_spread_diff_bps"):
         for stat in ("median", "q05", "q95"):
             assert summary[key][stat] == pytest.approx(ref[key][stat], rel=1e-12, abs=1e-15)
@@ -77,9 +80,13 @@ def test_summary_on_a_hand_made_frame() -> None:
         }
     )
     frame.loc[:9, ["kappa_v1", "sigma_v2", "half_spread_v1_bps"]] = np.nan  # warm-up NaNs
-    summary = summarize(frame)
+    summary = summarize(frame, warm_up_ms=0)
     assert_summary_matches(summary, frame)
     assert summary["log_kappa_ratio"]["n"] == n - 10
+    late = summarize(frame, warm_up_ms=60_000)
+    assert_summary_matches(late, frame)
+    first_quoted = frame["time_ms"][10]
+    assert all(r["time_ms"] >= first_quoted + 60_000 for r in late["largest_differences"])
     # a known-bad summary (NaNs not dropped) would not match: nanless count differs
     assert np.isnan(np.percentile(np.log(frame["kappa_v2"] / frame["kappa_v1"]), 50))
 
@@ -96,7 +103,7 @@ def test_summary_fraction_and_largest_are_exact() -> None:
             "half_spread_v2_bps": [1.4, 0.4, 2.0, 1.5],  # diffs 0.4, -0.6, 1.0, 0.5
         }
     )
-    s = summarize(frame)
+    s = summarize(frame, warm_up_ms=0)
     assert s["fraction_quotes_differ"] == 0.5  # 0.5 itself is not > 0.5
     assert [r["time"] for r in s["largest_differences"][:2]] == ["00:00:03.000", "00:00:02.000"]
     assert s["log_kappa_ratio"]["q95"] == pytest.approx(0.85)  # linear: 0.95 * 3 = 2.85 -> 0.85

@@ -83,7 +83,7 @@ def _markdown(result: ShadowResult) -> str:
         f"Fraction of samples whose half-spreads differ by more than "
         f"{s['quote_diff_threshold_bps']} bp: {_fmt(s['fraction_quotes_differ'], '.3f')}.",
         "",
-        "Largest differences:",
+        f"Largest differences (after the first {s['warm_up_ms'] / 60_000:g} minutes of quotes):",
         "",
         "| time | v2 - v1 (bp) | V1 (bp) | V2 (bp) |",
         "|---|---|---|---|",
