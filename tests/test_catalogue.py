@@ -34,6 +34,7 @@ from validation.scenarios import (
     IrregularSeries,
     KappaData,
     ParameterPath,
+    simulate_bucket_durations,
     simulate_hierarchical,
     simulate_irregular_series,
     simulate_jumps,
@@ -348,6 +349,9 @@ def test_every_candidate_runs_on_its_family_scenario(entry):
     elif entry.family == "ewma":
         out = entry.candidate(simulate_irregular_series(rng, 100), 20.0, 2000.0)
         assert out.shape == (100,) and np.all(np.isfinite(out))
+    elif entry.family == "intensity":
+        out = entry.candidate(simulate_bucket_durations(rng, 300, 1.0).durations_ms, 50.0)
+        assert out.shape == (300,) and np.all(np.isfinite(out))
     else:
         out = entry.candidate(simulate_parameter_path(rng, 100), 50.0)
         assert isinstance(out, CovariancePath) and np.all(np.isfinite(out.cov))

@@ -16,6 +16,8 @@ Candidate signatures per family (data classes from :mod:`validation.scenarios`):
 - ``"ewma"``: ``(IrregularSeries, half_life_ticks: float, time_half_life_ms: float) ->
   np.ndarray`` (the estimate after each observation).
 - ``"covariance"``: ``(ParameterPath, half_life_ticks: float) -> CovariancePath``.
+- ``"intensity"``: ``(durations_ms: np.ndarray, half_life_buckets: float) -> np.ndarray``
+  (arrival intensity in buckets per second after each inter-bucket duration; integer ms in).
 - ``"reference"``: checks of the PyMC reference models themselves; the candidate is ``None``.
 """
 
@@ -29,7 +31,7 @@ import numpy as np
 
 from validation.results import CheckResult
 
-FAMILIES = ("kappa", "hierarchical", "jumps", "ewma", "covariance", "reference")
+FAMILIES = ("kappa", "hierarchical", "jumps", "ewma", "covariance", "intensity", "reference")
 
 
 class PosteriorLike(Protocol):

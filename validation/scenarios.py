@@ -146,3 +146,43 @@ def simulate_parameter_path(
     kappa = kappa_median * np.exp(0.2 * z1)
     sigma = sigma_median * np.exp(0.2 * z2)
     return ParameterPath(kappa, sigma, float(rho))
+
+
+@dataclass(frozen=True)
+class BucketDurations:
+    """Inter-bucket durations of a volume clock, integer ms, i.i.d. with a known rate.
+
+    ``durations_ms[i] = ceil(X_i)``, X_i ~ Exp(rate ``rate_per_s`` / 1000 per ms): a Geometric
+    law on {1, 2, ...} with ``q = exp(-rate_per_s / 1000)``, exact mean ``1 / (1 - q)`` ms and
+    variance ``q / (1 - q)**2`` ms^2 (see :attr:`mean_ms`, :attr:`var_ms2`).
+    """
+
+    durations_ms: np.ndarray
+    rate_per_s: float
+
+    @property
+    def q(self) -> float:
+        """P(duration > k + 1 | duration > k) = exp(-rate_per_s / 1000)."""
+        return float(np.exp(-self.rate_per_s / 1000.0))
+
+    @property
+    def mean_ms(self) -> float:
+        """Exact mean duration of the rounded-up law, ``1 / (1 - q)`` ms."""
+        return float(1.0 / -np.expm1(-self.rate_per_s / 1000.0))
+
+    @property
+    def var_ms2(self) -> float:
+        """Exact variance of the rounded-up law, ``q / (1 - q)**2`` ms^2."""
+        return self.q * self.mean_ms**2
+
+
+def simulate_bucket_durations(
+    rng: np.random.Generator, n: int, rate_per_s: float
+) -> BucketDurations:
+    """n durations ``ceil(Exp(rate_per_s / 1000 per ms))`` in integer ms (never 0).
+
+    Drawn as ``rng.geometric(1 - q)``, ``q = exp(-rate_per_s / 1000)``: the exact law of an
+    exponential waiting time rounded up to the next millisecond.
+    """
+    p = float(-np.expm1(-rate_per_s / 1000.0))
+    return BucketDurations(rng.geometric(p, size=n).astype(np.int64), float(rate_per_s))

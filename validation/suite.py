@@ -42,7 +42,7 @@ def checks_by_name() -> dict[str, CheckSpec]:
 
 def correct_candidates() -> dict[str, Candidate | None]:
     """The production estimators, one candidate per family (``None`` for reference checks)."""
-    from validation.candidates import covariance, ewma, jumps, kappa
+    from validation.candidates import covariance, ewma, intensity, jumps, kappa
 
     return {
         "kappa": kappa.conjugate_kappa,
@@ -50,6 +50,7 @@ def correct_candidates() -> dict[str, Candidate | None]:
         "jumps": jumps.soft_jumps,
         "ewma": ewma.hybrid_ewma,
         "covariance": covariance.parameter_covariance,
+        "intensity": intensity.volume_clock_intensity,
         "reference": None,
     }
 

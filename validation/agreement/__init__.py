@@ -3,10 +3,11 @@
 Modules: :mod:`.posterior` (posterior-vs-draws machinery), :mod:`.kappa` (kappa and
 hierarchical kappa vs PyMC), :mod:`.jumps` (exact jump probability, parameter recovery),
 :mod:`.jumps_mcmc` (jump classifier vs the PyMC mixture), :mod:`.exact` (EWMA and covariance
-vs explicit formulas), :mod:`.audit` (measured false-alarm rates).
+vs explicit formulas), :mod:`.intensity` (volume-clock arrival intensity vs a known rate),
+:mod:`.audit` (measured false-alarm rates).
 """
 
-from validation.agreement import exact, jumps, jumps_mcmc, kappa
+from validation.agreement import exact, intensity, jumps, jumps_mcmc, kappa
 from validation.registry import CheckSpec
 
 CHECKS: list[CheckSpec] = [
@@ -14,6 +15,7 @@ CHECKS: list[CheckSpec] = [
     *jumps_mcmc.CHECKS,
     *jumps.CHECKS,
     *exact.CHECKS,
+    *intensity.CHECKS,
 ]
 
 __all__ = ["CHECKS"]

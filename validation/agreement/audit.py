@@ -85,18 +85,20 @@ def measure_failure_rate(
 
 
 def _cheap_runs():
-    from validation.agreement import exact, jumps
+    from validation.agreement import exact, intensity, jumps
     from validation.candidates.covariance import parameter_covariance
     from validation.candidates.ewma import hybrid_ewma
+    from validation.candidates.intensity import volume_clock_intensity
     from validation.candidates.jumps import soft_jumps
 
-    specs = {s.name: s for s in (*exact.CHECKS, *jumps.CHECKS)}
+    specs = {s.name: s for s in (*exact.CHECKS, *jumps.CHECKS, *intensity.CHECKS)}
     return [
         (specs["exact.ewma_weights"], hybrid_ewma, 10_000),
         (specs["exact.ewma_fixed_point"], hybrid_ewma, 10_000),
         (specs["exact.covariance_weights"], parameter_covariance, 10_000),
         (specs["exact.jump_probability"], soft_jumps, 30_000),
         (specs["recovery.jump_parameters"], soft_jumps, 20_000),
+        (specs["recovery.arrival_intensity"], volume_clock_intensity, 50_000),
     ]
 
 

@@ -9,6 +9,7 @@ from validation.catalogue import (
     covariance_bugs,
     ewma_bugs,
     hierarchical_bugs,
+    intensity_bugs,
     jump_bugs,
     kappa_bugs,
 )
@@ -167,6 +168,22 @@ CATALOGUE: list[BugEntry] = [
         source="design V2 seed",
         candidate=covariance_bugs.design_covariance,
         caught_by="exact.covariance_weights",
+    ),
+    BugEntry(
+        name="intensity.ewma_of_reciprocal_dt",
+        family="intensity",
+        flaw=(
+            "Arrival intensity as an EWMA of reciprocal durations, EWMA(1000 / dt) buckets per "
+            "second, instead of 1000 / EWMA(dt). By Jensen's inequality E[1/dt] > 1/E[dt], and "
+            "for exponential inter-bucket times E[1/dt] is infinite: the estimate is driven by "
+            "the shortest gaps (finite only through the whole-ms clock and a 1 ms floor) and "
+            "runs 5-21x the true rate (median 6.7x for rates of 0.1-5 buckets/s, half-life 50 "
+            "buckets), so every quantity scaled by the arrival rate is inflated. 1 / EWMA(dt) "
+            "is consistent: EWMA(dt) is an unbiased weighted mean of the durations."
+        ),
+        source="production",
+        candidate=intensity_bugs.ewma_of_reciprocal_intensity,
+        caught_by="recovery.arrival_intensity",
     ),
 ]
 
