@@ -4,14 +4,26 @@ Input: one log return ``r_t`` per volume bucket (dimensionless; e.g.
 :attr:`online.volume_clock.VolumeBucket.log_return`). For each of three half-lives ``h`` (in
 buckets; fast, medium, slow = 5, 20, 100 by default)::
 
-    RV_h = EWMA_h(r_t**2)                                (from the first return)
-    BV_h = EWMA_h((pi/2) |r_t| |r_{t-1}|)                (from the second return)
+    RV_h = EWMA_h(r_t**2)                                    (every return)
+    Z_h  = EWMA_h(1{r_t != 0})                               (every return)
+    B_h  = EWMA_h((pi/2) |r_t| |r_s|)   over nonzero r_t, r_s the previous nonzero return
+    BV_h = Z_h B_h
 
 each a :class:`online.ewma.TickEWMA` with ``alpha = 1 - 2**(-1/h)`` started from its first
 observation, i.e. the normalised weighted mean with weights ``(1 - alpha)**(n-1)`` on the first
 term and ``alpha (1 - alpha)**(n-i)`` on term i >= 2. For i.i.d. N(0, sigma**2) returns
 ``E|r_t||r_{t-1}| = (2/pi) sigma**2``, so both are unbiased for the per-bucket variance; a jump
 enters RV squared but BV only through its product with a neighbouring diffusive return.
+
+Zero returns. A quoted mid moves in ticks, so many bucket returns are exactly 0 (30-50% on the
+LOBSTER 2012-06-21 samples). The classical bipower mean over all adjacent pairs counts every
+product with a zero as 0: for returns that are 0 with probability p0 and otherwise
+N(0, sigma**2 / (1 - p0)) (variance sigma**2) it has mean (1 - p0)**2 sigma**2 / (1 - p0) =
+(1 - p0) sigma**2, biased down by the zero fraction (on LOBSTER AAPL/AMZN/GOOG it gave 0.79,
+0.72, 0.70 of the realized volatility of mid-quote returns). Pairing each nonzero return with
+the previous nonzero one gives (pi/2) E[|r||r'| | r, r' != 0] = sigma**2 / (1 - p0), and the
+factor Z = P(r != 0) restores sigma**2: BV is unbiased under that model, and equal to the
+classical BV when no return is 0.
 
 Derived quantities (variances per bucket, sigmas = log-return sd per bucket)::
 
@@ -23,10 +35,15 @@ Derived quantities (variances per bucket, sigmas = log-return sd per bucket)::
 The blend is of *variances* (the quantity both estimators measure), so sigma_effective**2 is a
 convex combination of the clean and the total variance and lies between them.
 
-BV = 0 guard: BV_fast is 0 only if every product so far is 0 (e.g. zero returns on a discrete
-price grid). Then the jump ratio is ``jump_ratio_max`` if RV_fast > 0 (all variation is in
-isolated moves) and ``None`` if RV_fast = 0 as well (no variation at all; the blend weight is
-then 0). Before the second return the BV-based quantities are ``None``.
+Before two nonzero returns the BV-based quantities are ``None``; BV is then always > 0.
+
+Example::
+
+    >>> est = MultiScaleBipowerEstimator()
+    >>> for r in (1e-4, 0.0, -1e-4, 1e-4):
+    ...     est.update(r)
+    >>> round(est.bipower_variance(0) / 1e-8, 4)  # Z_fast (0.9019) * (pi/2)
+    1.4167
 """
 
 from __future__ import annotations
@@ -79,12 +96,13 @@ class BipowerConfig:
 class MultiScaleBipowerEstimator:
     """Realised (RV) and bipower (BV) variance EWMAs at three scales (see module docstring)."""
 
-    __slots__ = ("_abs_prev", "_bv", "_config", "_count", "_rv")
+    __slots__ = ("_abs_prev", "_bv", "_config", "_count", "_nonzero", "_rv")
 
     def __init__(self, config: BipowerConfig | None = None) -> None:
         self._config = BipowerConfig() if config is None else config
         self._rv = [TickEWMA(h) for h in self._config.half_lives_buckets]
         self._bv = [TickEWMA(h) for h in self._config.half_lives_buckets]
+        self._nonzero = [TickEWMA(h) for h in self._config.half_lives_buckets]
         self._abs_prev: float | None = None
         self._count = 0
 
@@ -101,15 +119,20 @@ class MultiScaleBipowerEstimator:
         """Fold in one volume-bucket log return (finite)."""
         r = _checks.finite("log_return", log_return)
         rr = r * r
-        bp = None if self._abs_prev is None else _HALF_PI * abs(r) * self._abs_prev
+        nonzero = r != 0.0
+        bp = None
+        if nonzero and self._abs_prev is not None:
+            bp = _HALF_PI * abs(r) * self._abs_prev
         if not math.isfinite(rr) or (bp is not None and not math.isfinite(bp)):
             raise InvalidInputError("log_return", log_return, "square would overflow float64")
-        for rv in self._rv:
+        for rv, nz in zip(self._rv, self._nonzero, strict=True):
             rv.update(rr)
+            nz.update(1.0 if nonzero else 0.0)
         if bp is not None:
             for bv in self._bv:
                 bv.update(bp)
-        self._abs_prev = abs(r)
+        if nonzero:
+            self._abs_prev = abs(r)
         self._count += 1
 
     @staticmethod
@@ -123,13 +146,16 @@ class MultiScaleBipowerEstimator:
         return self._rv[self._scale(scale)].value
 
     def bipower_variance(self, scale: int) -> float | None:
-        """BV at ``scale`` (0 fast, 1 medium, 2 slow), per bucket; ``None`` before 2 returns."""
-        return self._bv[self._scale(scale)].value
+        """BV = Z B at ``scale`` (0 fast, 1 medium, 2 slow), per bucket; ``None`` before two
+        nonzero returns."""
+        i = self._scale(scale)
+        b, z = self._bv[i].value, self._nonzero[i].value
+        return None if b is None or z is None else z * b
 
     @property
     def sigma_clean(self) -> float | None:
         """``sqrt(BV_slow)``: jump-robust log-return sd per bucket."""
-        bv = self._bv[2].value
+        bv = self.bipower_variance(2)
         return None if bv is None else math.sqrt(bv)
 
     @property
@@ -141,18 +167,18 @@ class MultiScaleBipowerEstimator:
     @property
     def jump_ratio(self) -> float | None:
         """``RV_fast / BV_fast`` clamped to [ratio min, max] (BV = 0: see module)."""
-        bv, rv = self._bv[0].value, self._rv[0].value
+        bv, rv = self.bipower_variance(0), self._rv[0].value
         if bv is None or rv is None:
             return None
         cfg = self._config
-        if bv == 0.0:
-            return cfg.jump_ratio_max if rv > 0.0 else None
+        if bv == 0.0:  # the products underflowed to 0
+            return cfg.jump_ratio_max
         return min(cfg.jump_ratio_max, max(cfg.jump_ratio_min, rv / bv))
 
     @property
     def blend_weight(self) -> float | None:
         """``w = clamp(1 - 1/jump_ratio, 0, max_blend)``; 0 when the jump ratio is undefined."""
-        if self._bv[0].value is None:
+        if self.bipower_variance(0) is None:
             return None
         ratio = self.jump_ratio
         if ratio is None:
@@ -163,7 +189,7 @@ class MultiScaleBipowerEstimator:
     def sigma_effective(self) -> float | None:
         """``sqrt((1 - w) BV_slow + w RV_slow)``, per bucket; ``None`` before 2 returns."""
         w = self.blend_weight
-        bv, rv = self._bv[2].value, self._rv[2].value
+        bv, rv = self.bipower_variance(2), self._rv[2].value
         if w is None or bv is None or rv is None:
             return None
         return math.sqrt((1.0 - w) * bv + w * rv)
@@ -179,6 +205,7 @@ class MultiScaleBipowerEstimator:
         state = {
             "rv": [e.state_dict() for e in self._rv],
             "bv": [e.state_dict() for e in self._bv],
+            "nonzero": [e.state_dict() for e in self._nonzero],
             "abs_prev": self._abs_prev,
             "observation_count": self._count,
         }
@@ -191,9 +218,10 @@ class MultiScaleBipowerEstimator:
         try:
             rv = [TickEWMA.from_state_dict(s) for s in state["rv"]]
             bv = [TickEWMA.from_state_dict(s) for s in state["bv"]]
-            if len(rv) != 3 or len(bv) != 3:
+            nonzero = [TickEWMA.from_state_dict(s) for s in state["nonzero"]]
+            if not len(rv) == len(bv) == len(nonzero) == 3:
                 raise ValueError("expected three scales")
-            obj._rv, obj._bv = rv, bv
+            obj._rv, obj._bv, obj._nonzero = rv, bv, nonzero
             prev = state["abs_prev"]
             obj._abs_prev = None if prev is None else float(prev)
             obj._count = int(state["observation_count"])

@@ -6,7 +6,15 @@ handler O(levels)):
 
 * ``on_trade(price, size, is_buy, timestamp_ms)``
 
-  1. VolumeClock.on_trade(price, size, t). On each closed bucket with a log return r:
+  1. VolumeClock.on_trade(price, size, t). Each closed bucket k has the log return
+     r_k = ln(m_k / m_{k-1}), m_k the book mid when bucket k closes (the trade that closes it
+     is measured against the book before it, as its distance is); no return before two
+     buckets have closed with a book. ``use_mid_returns=False``: the V1 return
+     ln(vwap_k / vwap_{k-1}). The VWAP return is the difference of two *averages* of the
+     price path: with n trades spread over a bucket its variance is about 2/3 of the
+     point-to-point variance (Working 1960), so sigma comes out at about sqrt(2/3) = 0.82 of
+     the truth, and single-trade buckets add the bid-ask bounce instead. The mid at close is
+     a point sample of the quoted mid, free of both. On each bucket with a return r:
 
      - jump classifier: sigma_d <- bipower sigma_clean *before* r is added (r does not inflate
        its own yardstick), then P(jump | r) = classifier.update(r). The classifier is created
@@ -238,6 +246,7 @@ class UnifiedParameterEstimator:
         self._cov = ParameterCovariance(cfg.covariance) if v.use_param_covariance else None
         self._one_second = None if v.use_tick_ewma else OneSecondEWMAVariance(cfg.one_second_ewma)
         self._mid: float | None = None
+        self._close_mid: float | None = None
         self._last_ms: int | None = None
         self.counts: dict[str, int] = dict.fromkeys(HANDLERS, 0)
         self.skipped: dict[str, int] = dict.fromkeys(_SKIP_KEYS, 0)
@@ -270,8 +279,10 @@ class UnifiedParameterEstimator:
                 self._market.update(d, t)
             else:
                 self._market.update(d, s, t)
-        if bucket is not None and bucket.log_return is not None:
-            self._on_bucket(bucket)
+        if bucket is not None:
+            r = self._bucket_return(bucket)
+            if r is not None:
+                self._on_bucket(r, bucket.end_ms)
         self._finish("trade", t)
 
     def on_l2_book(
@@ -368,8 +379,16 @@ class UnifiedParameterEstimator:
         else:
             self._own.update_market_kappa(k_m)
 
-    def _on_bucket(self, bucket: VolumeBucket) -> None:
-        r = bucket.log_return
+    def _bucket_return(self, bucket: VolumeBucket) -> float | None:
+        """The closed bucket's log return (module docstring, step 1); None when undefined."""
+        if not self.version.use_mid_returns:
+            return bucket.log_return
+        previous, self._close_mid = self._close_mid, self._mid
+        if previous is None or self._mid is None:
+            return None
+        return math.log(self._mid / previous)
+
+    def _on_bucket(self, r: float, end_ms: int) -> None:
         sigma_d = self._bipower.sigma_clean
         if sigma_d is not None and sigma_d >= self.config.soft_jump.sigma_floor:
             if self._jumps is None:
@@ -384,7 +403,7 @@ class UnifiedParameterEstimator:
         self._bipower.update(r)
         self._sv.update(r)
         if self._one_second is not None:
-            self._one_second.update(r, bucket.end_ms)
+            self._one_second.update(r, end_ms)
         if self._cov is not None:
             sigma = self._sigmas()[0]
             if math.isfinite(sigma):
@@ -474,6 +493,7 @@ class UnifiedParameterEstimator:
             "covariance": None if self._cov is None else self._cov.state_dict(),
             "one_second": None if self._one_second is None else self._one_second.state_dict(),
             "mid": self._mid,
+            "close_mid": self._close_mid,
             "last_ms": self._last_ms,
             "counts": dict(self.counts),
             "skipped": dict(self.skipped),
@@ -508,6 +528,7 @@ class UnifiedParameterEstimator:
                 OneSecondEWMAVariance, state["one_second"], not v.use_tick_ewma
             )
             est._mid = None if state["mid"] is None else float(state["mid"])
+            est._close_mid = None if state["close_mid"] is None else float(state["close_mid"])
             est._last_ms = None if state["last_ms"] is None else int(state["last_ms"])
             est.counts = {h: int(state["counts"][h]) for h in HANDLERS}
             est.skipped = {k: int(state["skipped"][k]) for k in _SKIP_KEYS}

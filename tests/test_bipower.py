@@ -138,17 +138,38 @@ def test_jumps_raise_rv_but_not_bv_and_flag_toxicity():
     assert _toxic_fraction(bad_ratio[clean]) >= 0.10
 
 
-def test_zero_bipower_guard():
+def test_bipower_undefined_before_two_nonzero_returns():
     est = MultiScaleBipowerEstimator()
     _feed(est, [0.0, 0.0, 0.0])
-    assert est.bipower_variance(0) == 0.0 and est.realized_variance(0) == 0.0
-    assert est.jump_ratio is None and not est.is_toxic
-    assert est.sigma_effective == 0.0
-    est = MultiScaleBipowerEstimator()
-    _feed(est, [0.01, 0.0, 0.0])  # all variation in one isolated move
-    assert est.bipower_variance(0) == 0.0 and est.realized_variance(0) > 0.0
-    assert est.jump_ratio == 100.0 and est.is_toxic
-    assert est.sigma_effective == pytest.approx(math.sqrt(0.85 * est.realized_variance(2)), 1e-15)
+    assert est.bipower_variance(0) is None and est.realized_variance(0) == 0.0
+    assert est.jump_ratio is None and not est.is_toxic and est.sigma_effective is None
+    _feed(est, [0.01, 0.0])  # one nonzero return: still no pair
+    assert est.bipower_variance(0) is None
+    _feed(est, [-0.01])
+    assert est.bipower_variance(0) > 0.0 and est.jump_ratio is not None
+
+
+def test_zero_returns_do_not_bias_bipower():
+    """Returns that are 0 with probability p0 and otherwise N(0, s**2 / (1 - p0)) (variance s**2,
+    as on a tick grid): BV_slow averaged over the stream is unbiased for s**2, within 3 standard
+    errors from the spread across 40 independent streams; the classical all-pairs bipower mean
+    (the known-bad variant) is (1 - p0) s**2 and fails the same test."""
+    rng = np.random.default_rng(11)
+    p0, s = 0.4, 1e-4
+    ours, classical = [], []
+    for _ in range(40):
+        r = rng.normal(0.0, s / math.sqrt(1.0 - p0), 4000) * (rng.random(4000) > p0)
+        est = MultiScaleBipowerEstimator()
+        path = []
+        for x in r:
+            est.update(float(x))
+            path.append(est.bipower_variance(2))
+        ours.append(np.mean(path[500:]) / s**2)
+        classical.append(math.pi / 2 * np.mean(np.abs(r[1:]) * np.abs(r[:-1])) / s**2)
+    for values, unbiased in ((ours, True), (classical, False)):
+        z = (np.mean(values) - 1.0) / (np.std(values, ddof=1) / math.sqrt(len(values)))
+        assert bool(abs(z) < 3.0) is unbiased, z
+    assert np.mean(classical) == pytest.approx(1.0 - p0, abs=0.03)
 
 
 def test_blend_weight_capped_and_floored():

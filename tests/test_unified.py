@@ -208,7 +208,8 @@ SPACING_MS = 250  # 4 buckets per second
 
 def sigma_stream(version: EstimatorVersion, seed: int, n: int = 3000, jump_every: int = 0):
     """One 100-share trade per bucket at the mid of a Gaussian random walk in log price
-    (plus a 6-sigma move every ``jump_every`` buckets when > 0)."""
+    (plus a 6-sigma move every ``jump_every`` buckets when > 0), each after a one-level book
+    quoted 1 bp either side of that mid."""
     clock = VolumeClockConfig(initial_threshold=100.0, min_threshold=100.0, max_threshold=100.0)
     est = make(version, volume_clock=clock)
     rng = np.random.default_rng(seed)
@@ -218,7 +219,9 @@ def sigma_stream(version: EstimatorVersion, seed: int, n: int = 3000, jump_every
         steps[::jump_every] += 6.0 * sd * rng.choice([-1.0, 1.0], steps[::jump_every].size)
     prices = MID * np.exp(np.cumsum(steps))
     for i, p in enumerate(prices):
-        est.on_trade(float(p), 100.0, bool(i % 2), SPACING_MS * (i + 1))
+        t = SPACING_MS * (i + 1)
+        est.on_l2_book([p * (1.0 - 1e-4)], [100.0], [p * (1.0 + 1e-4)], [100.0], t)
+        est.on_trade(float(p), 100.0, bool(i % 2), t)
     return est, prices
 
 
@@ -232,8 +235,7 @@ def test_sigma_is_bipower_clean_times_sqrt_intensity():
     np.testing.assert_allclose(p.sigma, ref.sigma_clean * math.sqrt(lam), rtol=1e-9)
     np.testing.assert_allclose(p.sigma_effective, ref.sigma_effective * math.sqrt(lam), rtol=1e-9)
     np.testing.assert_allclose(p.jump_ratio, ref.jump_ratio, rtol=1e-12)
-    assert est.skipped["trades_before_book"] == 400  # no book: counted, not in the kappa
-    assert est.kappa_source == "prior"
+    assert est.kappa_source == "market_trades"
 
 
 @pytest.mark.parametrize("version", [V2, V1], ids=["soft", "binary"])
