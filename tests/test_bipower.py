@@ -56,11 +56,20 @@ def test_equals_explicit_weight_vectors():
     ratio = min(100.0, max(0.1, rv_ref[0] / bv_ref[0]))
     w = min(0.85, max(0.0, 1.0 - 1.0 / ratio))
     assert est.jump_ratio == pytest.approx(ratio, rel=1e-12)
-    assert est.sigma_clean == pytest.approx(math.sqrt(bv_ref[2]), rel=1e-12)
-    assert est.sigma_total == pytest.approx(math.sqrt(rv_ref[2]), rel=1e-12)
-    assert est.sigma_effective == pytest.approx(
-        math.sqrt((1 - w) * bv_ref[2] + w * rv_ref[2]), rel=1e-12
+    # TRV: the returns (from the third on) within 7 sd of the medium bipower before them
+    products = (math.pi / 2.0) * np.abs(r[1:]) * np.abs(r[:-1])  # products[j - 1] needs r[j]
+    kept = np.array(
+        [
+            r[j] ** 2
+            for j in range(2, len(r))
+            if r[j] ** 2 <= 49.0 * np.dot(_ewma_weights(j - 1, 20.0), products[: j - 1])
+        ]
     )
+    assert 0 < len(r) - 2 - kept.size < 20  # the large jumps, not the diffusive returns
+    trv = np.dot(_ewma_weights(kept.size, 100.0), kept)
+    assert est.sigma_clean == pytest.approx(math.sqrt(trv), rel=1e-12)
+    assert est.sigma_total == pytest.approx(math.sqrt(rv_ref[2]), rel=1e-12)
+    assert est.sigma_effective == pytest.approx(math.sqrt((1 - w) * trv + w * rv_ref[2]), rel=1e-12)
     assert est.is_toxic == (ratio > 1.5)
     assert est.observation_count == 400
 
@@ -75,6 +84,9 @@ def test_nothing_before_data_and_bipower_needs_two_returns():
     assert est.sigma_effective is None and est.jump_ratio is None
     est.update(-0.001)
     assert est.bipower_variance(0) == pytest.approx(math.pi / 2 * 2e-6, rel=1e-15)
+    assert est.sigma_clean is None  # TRV starts with the first return after a bipower value
+    est.update(0.003)
+    assert est.sigma_clean == pytest.approx(0.003, rel=1e-15)
 
 
 def _variance_sd(weights: np.ndarray, lag0: float, lag1: float) -> float:
