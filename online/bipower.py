@@ -41,12 +41,25 @@ sd, so a return is cut beyond 6.2 sd at worst: a Gaussian one with probability 6
 Laplace one (exponential durations) with 1.6e-4 (variance loss 0.8%), while a jump of more
 than about 7 sd of the diffusive bucket return is left out entirely.
 
+Variance per unit time. A per-bucket variance times the bucket rate mixes two EWMAs of
+different memories, which is biased whenever the bucket size changes (the adaptive threshold
+does so all the time). When each return comes with its duration dt (ms), the variance rates
+are ratios of EWMAs over the *same* returns with the *same* weights::
+
+    clean rate = TRV / EWMA_slow(dt over the returns kept in TRV)     per ms
+    total rate = RV_slow / EWMA_slow(dt)                              per ms
+
+i.e. sum w r**2 / sum w dt, consistent for sigma**2 per ms under any durations and any change
+of the bucket size; sigma per sqrt(s) = sqrt(1000 rate).
+
 Derived quantities (variances per bucket, sigmas = log-return sd per bucket)::
 
     sigma_clean = sqrt(TRV),  sigma_total = sqrt(RV_slow)
     jump_ratio  = clamp(RV_fast / BV_fast, jump_ratio_min, jump_ratio_max)   (toxic above 1.5)
     w = clamp(1 - 1/jump_ratio, 0, max_blend)
     sigma_effective = sqrt((1 - w) TRV + w RV_slow)
+
+and per second ``effective_variance_per_s = 1000 ((1 - w) clean rate + w total rate)``.
 
 The blend is of *variances* (the quantity both estimators measure), so sigma_effective**2 is a
 convex combination of the clean and the total variance and lies between them.
@@ -117,14 +130,27 @@ class BipowerConfig:
 class MultiScaleBipowerEstimator:
     """Realised (RV) and bipower (BV) variance EWMAs at three scales (see module docstring)."""
 
-    __slots__ = ("_abs_prev", "_bv", "_config", "_count", "_nonzero", "_rv", "_trv")
+    __slots__ = (
+        "_abs_prev",
+        "_bv",
+        "_config",
+        "_count",
+        "_dt_all",
+        "_dt_kept",
+        "_nonzero",
+        "_rv",
+        "_trv",
+    )
 
     def __init__(self, config: BipowerConfig | None = None) -> None:
         self._config = BipowerConfig() if config is None else config
         self._rv = [TickEWMA(h) for h in self._config.half_lives_buckets]
         self._bv = [TickEWMA(h) for h in self._config.half_lives_buckets]
         self._nonzero = [TickEWMA(h) for h in self._config.half_lives_buckets]
-        self._trv = TickEWMA(self._config.half_lives_buckets[2])
+        slow = self._config.half_lives_buckets[2]
+        self._trv = TickEWMA(slow)
+        self._dt_all = TickEWMA(slow)
+        self._dt_kept = TickEWMA(slow)
         self._abs_prev: float | None = None
         self._count = 0
 
@@ -137,9 +163,11 @@ class MultiScaleBipowerEstimator:
         """Number of returns accepted."""
         return self._count
 
-    def update(self, log_return: float) -> None:
-        """Fold in one volume-bucket log return (finite)."""
+    def update(self, log_return: float, duration_ms: float | None = None) -> None:
+        """Fold in one volume-bucket log return (finite) and, for the variance rates, the time
+        it spans in ms (finite, >= 0; give it on every update or on none)."""
         r = _checks.finite("log_return", log_return)
+        dt = None if duration_ms is None else _checks.non_negative("duration_ms", duration_ms)
         rr = r * r
         nonzero = r != 0.0
         bp = None
@@ -154,8 +182,12 @@ class MultiScaleBipowerEstimator:
         if bp is not None:
             for bv in self._bv:
                 bv.update(bp)
+        if dt is not None:
+            self._dt_all.update(dt)
         if yardstick is not None and rr <= self._config.truncation_sds**2 * yardstick:
             self._trv.update(rr)
+            if dt is not None:
+                self._dt_kept.update(dt)
         if nonzero:
             self._abs_prev = abs(r)
         self._count += 1
@@ -226,6 +258,21 @@ class MultiScaleBipowerEstimator:
         return math.sqrt((1.0 - w) * trv + w * rv)
 
     @property
+    def clean_variance_per_s(self) -> float | None:
+        """``1000 TRV / EWMA(dt kept)``: clean log variance per second; ``None`` without
+        durations or while the kept durations are all 0."""
+        trv, dt = self._trv.value, self._dt_kept.value
+        return None if trv is None or not dt else 1000.0 * trv / dt
+
+    @property
+    def effective_variance_per_s(self) -> float | None:
+        """``(1 - w) clean + w total`` variance per second, total = 1000 RV_slow / EWMA(dt)."""
+        clean, w, dt = self.clean_variance_per_s, self.blend_weight, self._dt_all.value
+        if clean is None or w is None or not dt:
+            return None
+        return (1.0 - w) * clean + w * 1000.0 * self._rv[2].value / dt
+
+    @property
     def is_toxic(self) -> bool:
         """True when the jump ratio exceeds ``toxic_threshold``."""
         ratio = self.jump_ratio
@@ -238,6 +285,8 @@ class MultiScaleBipowerEstimator:
             "bv": [e.state_dict() for e in self._bv],
             "nonzero": [e.state_dict() for e in self._nonzero],
             "truncated": self._trv.state_dict(),
+            "durations": self._dt_all.state_dict(),
+            "kept_durations": self._dt_kept.state_dict(),
             "abs_prev": self._abs_prev,
             "observation_count": self._count,
         }
@@ -255,6 +304,8 @@ class MultiScaleBipowerEstimator:
                 raise ValueError("expected three scales")
             obj._rv, obj._bv, obj._nonzero = rv, bv, nonzero
             obj._trv = TickEWMA.from_state_dict(state["truncated"])
+            obj._dt_all = TickEWMA.from_state_dict(state["durations"])
+            obj._dt_kept = TickEWMA.from_state_dict(state["kept_durations"])
             prev = state["abs_prev"]
             obj._abs_prev = None if prev is None else float(prev)
             obj._count = int(state["observation_count"])

@@ -64,9 +64,12 @@ own-kappa prior is refreshed from the market:
   is the posterior mean, kappa_uncertainty its sd, the interval its exact Gamma 2.5% / 97.5%
   quantiles. The V2 own kappa includes the adverse-selection factor phi in (0.5, 1]: phi kappa
   with kappa ~ Gamma(a, b) is Gamma(a, b / phi), whose mean is ``effective_kappa()``.
-* sigma = sigma_clean * sqrt(lambda), sigma_effective = bipower sigma_effective *
-  sqrt(lambda), lambda = VolumeClock.intensity_per_s (buckets per second): per-bucket
-  variances add over the lambda buckets of a second. ``use_tick_ewma=False``: sigma from the
+* sigma = sqrt(bipower clean_variance_per_s), sigma_effective = sqrt(bipower
+  effective_variance_per_s): each return enters with its bucket duration, and the variance
+  per second is sum w r**2 / sum w dt over the same (truncated) returns with the same weights.
+  ``use_mid_returns=False`` (V1 returns): per-bucket sigma_clean * sqrt(lambda), lambda =
+  VolumeClock.intensity_per_s (buckets per second); that product of EWMAs of different
+  memories is biased whenever the bucket size changes. ``use_tick_ewma=False``: sigma from the
   1 s EWMA variance and sigma_effective = the per-bucket value taken as per second (the V1
   assumption of one observation per second).
 * jump_ratio from the bipower estimator, toxicity_score from the jump classifier,
@@ -247,6 +250,7 @@ class UnifiedParameterEstimator:
         self._one_second = None if v.use_tick_ewma else OneSecondEWMAVariance(cfg.one_second_ewma)
         self._mid: float | None = None
         self._close_mid: float | None = None
+        self._last_p_jump: float | None = None
         self._last_ms: int | None = None
         self.counts: dict[str, int] = dict.fromkeys(HANDLERS, 0)
         self.skipped: dict[str, int] = dict.fromkeys(_SKIP_KEYS, 0)
@@ -282,7 +286,7 @@ class UnifiedParameterEstimator:
         if bucket is not None:
             r = self._bucket_return(bucket)
             if r is not None:
-                self._on_bucket(r, bucket.end_ms)
+                self._on_bucket(r, bucket.end_ms, bucket.duration_ms)
         self._finish("trade", t)
 
     def on_l2_book(
@@ -388,7 +392,7 @@ class UnifiedParameterEstimator:
             return None
         return math.log(self._mid / previous)
 
-    def _on_bucket(self, r: float, end_ms: int) -> None:
+    def _on_bucket(self, r: float, end_ms: int, duration_ms: int) -> None:
         sigma_d = self._bipower.sigma_clean
         if sigma_d is not None and sigma_d >= self.config.soft_jump.sigma_floor:
             if self._jumps is None:
@@ -399,8 +403,10 @@ class UnifiedParameterEstimator:
                 )
             else:
                 self._jumps.set_sigma_diffusion(sigma_d)
-            self._jumps.update(r)
-        self._bipower.update(r)
+            self._last_p_jump = self._jumps.update(r)
+        else:
+            self._last_p_jump = None
+        self._bipower.update(r, duration_ms)
         self._sv.update(r)
         if self._one_second is not None:
             self._one_second.update(r, end_ms)
@@ -422,11 +428,18 @@ class UnifiedParameterEstimator:
 
     def _sigmas(self) -> tuple[float, float]:
         """(sigma, sigma_effective) per sqrt(s); NaN while not available."""
-        clean, eff = self._bipower.sigma_clean, self._bipower.sigma_effective
+        bip = self._bipower
         if self._one_second is not None:
-            legacy = self._one_second.sigma_per_sqrt_s
+            legacy, eff = self._one_second.sigma_per_sqrt_s, bip.sigma_effective
             return (_NAN if legacy is None else legacy, _NAN if eff is None else eff)
+        if self.version.use_mid_returns:
+            clean, eff = bip.clean_variance_per_s, bip.effective_variance_per_s
+            return (
+                _NAN if clean is None else math.sqrt(clean),
+                _NAN if eff is None else math.sqrt(eff),
+            )
         lam = self._clock.intensity_per_s
+        clean, eff = bip.sigma_clean, bip.sigma_effective
         if lam is None:
             return _NAN, _NAN
         root = math.sqrt(lam)
@@ -445,6 +458,17 @@ class UnifiedParameterEstimator:
     def stochastic_vol(self) -> StochasticVolParams:
         """The stochastic-volatility parameters (per bucket), fed every bucket return."""
         return self._sv
+
+    @property
+    def bucket_count(self) -> int:
+        """Number of closed volume buckets."""
+        return self._clock.bucket_count
+
+    @property
+    def last_jump_probability(self) -> float | None:
+        """P(jump | r) of the last bucket return, under the classifier's parameters before it;
+        None when that return was not classified (no bucket yet, or no sigma_clean yet)."""
+        return self._last_p_jump
 
     @property
     def mid(self) -> float | None:
@@ -494,6 +518,7 @@ class UnifiedParameterEstimator:
             "one_second": None if self._one_second is None else self._one_second.state_dict(),
             "mid": self._mid,
             "close_mid": self._close_mid,
+            "last_p_jump": self._last_p_jump,
             "last_ms": self._last_ms,
             "counts": dict(self.counts),
             "skipped": dict(self.skipped),
@@ -529,6 +554,8 @@ class UnifiedParameterEstimator:
             )
             est._mid = None if state["mid"] is None else float(state["mid"])
             est._close_mid = None if state["close_mid"] is None else float(state["close_mid"])
+            p_jump = state["last_p_jump"]
+            est._last_p_jump = None if p_jump is None else float(p_jump)
             est._last_ms = None if state["last_ms"] is None else int(state["last_ms"])
             est.counts = {h: int(state["counts"][h]) for h in HANDLERS}
             est.skipped = {k: int(state["skipped"][k]) for k in _SKIP_KEYS}

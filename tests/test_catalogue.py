@@ -26,6 +26,7 @@ from validation.catalogue.power import (
     measure_false_alarms,
     measure_power,
 )
+from validation.market import MarketSpec, simulate_market
 from validation.registry import FAMILIES, CheckSpec, CovariancePath, JumpFit
 from validation.results import CheckResult, Status
 from validation.scenarios import (
@@ -352,6 +353,10 @@ def test_every_candidate_runs_on_its_family_scenario(entry):
     elif entry.family == "intensity":
         out = entry.candidate(simulate_bucket_durations(rng, 300, 1.0).durations_ms, 50.0)
         assert out.shape == (300,) and np.all(np.isfinite(out))
+    elif entry.family == "unified":
+        session = simulate_market(MarketSpec(duration_s=120.0, own_fill_rate_per_s=0.2), rng)
+        out = entry.candidate(session, [session.end_ms])
+        assert len(out.params) == 1 and math.isfinite(out.params[0].kappa)
     else:
         out = entry.candidate(simulate_parameter_path(rng, 100), 50.0)
         assert isinstance(out, CovariancePath) and np.all(np.isfinite(out.cov))

@@ -18,6 +18,8 @@ Candidate signatures per family (data classes from :mod:`validation.scenarios`):
 - ``"covariance"``: ``(ParameterPath, half_life_ticks: float) -> CovariancePath``.
 - ``"intensity"``: ``(durations_ms: np.ndarray, half_life_buckets: float) -> np.ndarray``
   (arrival intensity in buckets per second after each inter-bucket duration; integer ms in).
+- ``"unified"``: ``(MarketSession, checkpoints_ms) -> SessionRun`` (the unified estimator fed
+  a simulated session event by event; :mod:`validation.market`).
 - ``"reference"``: checks of the PyMC reference models themselves; the candidate is ``None``.
 """
 
@@ -31,7 +33,16 @@ import numpy as np
 
 from validation.results import CheckResult
 
-FAMILIES = ("kappa", "hierarchical", "jumps", "ewma", "covariance", "intensity", "reference")
+FAMILIES = (
+    "kappa",
+    "hierarchical",
+    "jumps",
+    "ewma",
+    "covariance",
+    "intensity",
+    "unified",
+    "reference",
+)
 
 
 class PosteriorLike(Protocol):

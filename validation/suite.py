@@ -27,8 +27,9 @@ def all_checks() -> list[CheckSpec]:
     """Every registered check (calibration and agreement), in a stable order."""
     from validation.agreement import CHECKS as AGREEMENT
     from validation.calibration import CHECKS as CALIBRATION
+    from validation.endtoend import CHECKS as ENDTOEND
 
-    checks = [*CALIBRATION, *AGREEMENT]
+    checks = [*CALIBRATION, *AGREEMENT, *ENDTOEND]
     names = [c.name for c in checks]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
@@ -43,6 +44,7 @@ def checks_by_name() -> dict[str, CheckSpec]:
 def correct_candidates() -> dict[str, Candidate | None]:
     """The production estimators, one candidate per family (``None`` for reference checks)."""
     from validation.candidates import covariance, ewma, intensity, jumps, kappa
+    from validation.market.feed import run_unified
 
     return {
         "kappa": kappa.conjugate_kappa,
@@ -51,6 +53,7 @@ def correct_candidates() -> dict[str, Candidate | None]:
         "ewma": ewma.hybrid_ewma,
         "covariance": covariance.parameter_covariance,
         "intensity": intensity.volume_clock_intensity,
+        "unified": run_unified,
         "reference": None,
     }
 

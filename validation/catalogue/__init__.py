@@ -12,6 +12,7 @@ from validation.catalogue import (
     intensity_bugs,
     jump_bugs,
     kappa_bugs,
+    unified_bugs,
 )
 from validation.catalogue.entry import SOURCES, BugEntry
 
@@ -184,6 +185,82 @@ CATALOGUE: list[BugEntry] = [
         source="production",
         candidate=intensity_bugs.ewma_of_reciprocal_intensity,
         caught_by="recovery.arrival_intensity",
+    ),
+    BugEntry(
+        name="unified.vwap_returns",
+        family="unified",
+        flaw=(
+            "Bucket returns from consecutive VWAPs, ln(vwap_k / vwap_{k-1}), instead of the "
+            "book mid at bucket close. A VWAP is an average of the price path over the "
+            "bucket, so with several trades per bucket the return variance is about 2/3 of "
+            "the mid's (Working 1960: sigma about 0.82 of the truth); with one trade per "
+            "bucket the return carries the bid-ask bounce 2 E[d^2] instead. The V1 path "
+            "(use_mid_returns=False), run as shipped."
+        ),
+        source="legacy V1",
+        candidate=unified_bugs.vwap_returns,
+        caught_by="e2e.sigma_bias",
+    ),
+    BugEntry(
+        name="unified.per_bucket_sigma",
+        family="unified",
+        flaw=(
+            "The per-bucket clean sigma reported as sigma per sqrt(second): no conversion by "
+            "the bucket rate, so sigma is off by sqrt(seconds per bucket) (about 1.7 with "
+            "three-second buckets) and the GLFT inventory term by its square."
+        ),
+        source="production",
+        candidate=unified_bugs.per_bucket_sigma,
+        caught_by="e2e.sigma_bias",
+    ),
+    BugEntry(
+        name="unified.rate_counted_twice",
+        family="unified",
+        flaw=(
+            "The per-second variance multiplied by the bucket rate once more (a unit "
+            "conversion applied twice): sigma is off by sqrt(buckets per second)."
+        ),
+        source="production",
+        candidate=unified_bugs.sqrt_intensity_twice,
+        caught_by="e2e.sigma_bias",
+    ),
+    BugEntry(
+        name="unified.variance_as_uncertainty",
+        family="unified",
+        flaw=(
+            "kappa_uncertainty emitted as the posterior variance a / b^2 instead of the sd "
+            "sqrt(a) / b: consumers that size the kappa risk from it, or rebuild the Gamma "
+            "from mean and sd, get a posterior hundreds of times too wide."
+        ),
+        source="production",
+        candidate=unified_bugs.variance_as_uncertainty,
+        caught_by="e2e.kappa_sbc",
+    ),
+    BugEntry(
+        name="unified.market_interval_always",
+        family="unified",
+        flaw=(
+            "kappa_95_lower / kappa_95_upper always from the market-trade posterior, also "
+            "once own fills give the point value: the interval describes kappa_market, not "
+            "the own-fill kappa the quotes use, and misses it whenever they differ "
+            "(kappa_own | kappa_market ~ Gamma(5, 5 / kappa_market) has a CV of 0.45)."
+        ),
+        source="production",
+        candidate=unified_bugs.market_interval_always,
+        caught_by="e2e.kappa_sbc",
+    ),
+    BugEntry(
+        name="unified.phi_on_mean_only",
+        family="unified",
+        flaw=(
+            "The adverse-selection factor phi applied to the reported mean only: phi kappa "
+            "with kappa ~ Gamma(a, b) is Gamma(a, b / phi), but sd and interval are those of "
+            "Gamma(a, b), so under adverse selection the interval no longer contains the "
+            "kappa the quotes use (phi down to 0.5)."
+        ),
+        source="production",
+        candidate=unified_bugs.phi_on_mean_only,
+        caught_by="e2e.kappa_sbc",
     ),
 ]
 
