@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from validation.results import CheckResult
+from validation.results import CheckResult, Kind
 
 FAMILIES = ("kappa", "hierarchical", "jumps", "ewma", "covariance", "intensity", "reference")
 
@@ -83,6 +83,8 @@ class CheckSpec:
         uses_mcmc: True when it fits a PyMC reference model (slow).
         false_alarm_rate: nominal probability of FAIL on a correct candidate.
         description: one line for reports.
+        kind: GATE (a failure is an estimator defect) or ADEQUACY (a finding about the
+            model); :func:`validation.suite.run_checks` stamps it on each result.
     """
 
     name: str
@@ -91,3 +93,4 @@ class CheckSpec:
     uses_mcmc: bool
     false_alarm_rate: float
     description: str
+    kind: Kind = Kind.GATE
