@@ -90,7 +90,7 @@ def _size_summary(ratios: dict[str, float], params: dict[str, dict], dp: float) 
         if k == "max_abs_dp":
             parts.append(
                 f"max per-day |P(jump) online - E[z | data]| {dp:.3g} vs tolerance "
-                f"{APPROX_TOL_P} ({ratios[k]:.2f} x)"
+                f"{APPROX_TOL_P:.3g} ({ratios[k]:.2f} x)"
             )
         else:
             row = params[k]
