@@ -24,7 +24,7 @@ from validation.baseline import (
 from validation.report.writer import write_report
 from validation.results import CheckResult, DataFile, Kind, Status
 from validation.suite import SuiteRun
-from validation.verdict import FindingStatus, classify
+from validation.verdict import SIZE_RTOL, FindingStatus, classify
 
 DAY = DataFile("LOBSTER_SampleFile_AAPL_2012-06-21_1.zip", 1524190, "ab" * 32)
 OTHER_DAY = DataFile("LOBSTER_SampleFile_AAPL_2012-06-21_1.zip", 1524190, "cd" * 32)
@@ -88,10 +88,18 @@ def test_a_new_finding_exits_1_among_accepted_ones() -> None:
 
 def test_a_grown_finding_exits_1() -> None:
     baseline = accept(_findings(), "known")
-    verdict = classify([_finding("ppc.a", 2.0), _finding("ppc.b", 0.5000001)], baseline)
+    verdict = classify([_finding("ppc.a", 2.0), _finding("ppc.b", 0.5001)], baseline)
     assert verdict.exit_code == 1
     (grown,) = verdict.of_status(FindingStatus.GROWN)
-    assert (grown.check, grown.size, grown.accepted_size) == ("ppc.b", 0.5000001, 0.5)
+    assert (grown.check, grown.size, grown.accepted_size) == ("ppc.b", 0.5001, 0.5)
+
+
+def test_run_to_run_rounding_of_a_size_is_not_growth() -> None:
+    # the S&P 500 size of two runs of one audit: 2.3000502773173666 and 2.3000502781212084
+    baseline = accept([_finding("ppc.a", 2.3000502773173666)], "known")
+    assert classify([_finding("ppc.a", 2.3000502781212084)], baseline).exit_code == 0
+    grown = 2.3000502773173666 * (1 + 2 * SIZE_RTOL)
+    assert classify([_finding("ppc.a", grown)], baseline).exit_code == 1
 
 
 def test_a_gate_failure_among_accepted_findings_still_exits_1() -> None:
