@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from pathlib import Path
@@ -12,6 +13,7 @@ from scipy import stats
 
 from online.conjugate_kappa import ConjugateKappaConfig
 from online.gamma_posterior import GammaPosterior
+from validation.baseline import accept
 from validation.data import load_lobster, trade_distances
 from validation.realdata import audit_market_kappa, exponential_ppc, offset_ppc
 from validation.realdata.market_kappa import level1_archive, window_ends
@@ -21,7 +23,8 @@ from validation.realdata.ppc import (
     statistics,
     two_sided_ppp,
 )
-from validation.results import Status
+from validation.results import Kind, Status
+from validation.verdict import FindingStatus, classify
 
 A0, B0, FLOOR = 5.0, 5.0 / 2500.0, 1e-5
 H = 0.86e-4  # half-spread (fraction of mid), about one AAPL tick
@@ -192,9 +195,10 @@ def test_aapl_agreement_passes(aapl_results) -> None:
     assert agreement.statistic <= 1.0
 
 
-def test_aapl_agreement_fails_for_a_one_minute_window_estimator() -> None:
-    # known-bad candidate: same stream, 1-minute window instead of the production 5 minutes
-    bad = audit_market_kappa(
+@pytest.fixture(scope="module")
+def one_minute_results():
+    """Known-bad candidate: same stream, 1-minute window instead of the production 5 minutes."""
+    return audit_market_kappa(
         _aapl_dir(),
         seed=7,
         n_windows=1,
@@ -202,7 +206,10 @@ def test_aapl_agreement_fails_for_a_one_minute_window_estimator() -> None:
         sampler_settings=_small_settings(),
         config=ConjugateKappaConfig(window_ms=60_000),
     )
-    assert bad[0].status is Status.FAIL
+
+
+def test_aapl_agreement_fails_for_a_one_minute_window_estimator(one_minute_results) -> None:
+    assert one_minute_results[0].status is Status.FAIL
 
 
 def test_aapl_exponential_model_is_rejected(aapl_results) -> None:
@@ -211,3 +218,38 @@ def test_aapl_exponential_model_is_rejected(aapl_results) -> None:
     (window,) = ppc.details["windows"]
     assert window["observed"]["cv"] < 0.8 < window["replicated_mean"]["cv"]
     assert "misspecified" in ppc.details["verdict"]
+
+
+def test_aapl_checks_have_their_kind_and_name_their_archive(aapl_results) -> None:
+    assert [r.kind for r in aapl_results] == [Kind.GATE, Kind.ADEQUACY, Kind.ADEQUACY]
+    raw = level1_archive(_data_dir(), "AAPL").read_bytes()
+    for r in aapl_results:
+        (data,) = r.data_files
+        assert data.name == level1_archive(_data_dir(), "AAPL").name
+        assert (data.bytes, data.sha256) == (len(raw), hashlib.sha256(raw).hexdigest())
+
+
+def test_aapl_exponential_finding_size_is_the_cv_distance_outside_the_band(aapl_results) -> None:
+    ppc = aapl_results[1]
+    (window,) = ppc.details["windows"]
+    lo, hi = window["replicated_q005"]["cv"], window["replicated_q995"]["cv"]
+    cv_excess = (lo - window["observed"]["cv"]) / (hi - lo)
+    assert cv_excess > 1.0  # observed CV more than one band width below the band
+    assert ppc.size >= cv_excess
+    assert ppc.size == max(window["band_excess"].values())
+    assert f"{window['observed']['cv']:.4g}" in ppc.details["size_summary"]
+
+
+def test_accepted_real_findings_pass_but_a_gate_failure_among_them_fails(
+    aapl_results, one_minute_results
+) -> None:
+    baseline = accept(aapl_results, "exponential distances rejected: half-spread offset")
+    verdict = classify(aapl_results, baseline)
+    assert verdict.findings and verdict.exit_code == 0
+    assert all(f.status is FindingStatus.ACCEPTED for f in verdict.findings)
+    # the 1-minute-window estimator's own findings accepted: its agreement failure still fails
+    bad_baseline = accept(one_minute_results, "accepted to hide a defect")
+    bad = classify(one_minute_results, bad_baseline)
+    assert all(f.status is FindingStatus.ACCEPTED for f in bad.findings)
+    assert bad.gate_failures == ["realdata.market_kappa_vs_mcmc.AAPL"]
+    assert bad.exit_code == 1

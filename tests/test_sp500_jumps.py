@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from validation.agreement.jumps_mcmc import APPROX_TOL_P
+from validation.baseline import AcceptedFinding, Baseline, DataRef
 from validation.catalogue.jump_bugs import binary_three_sigma
 from validation.realdata.sp500_jumps import NAME, TOP_DAYS, audit_sp500_jumps, sp500_log_returns
-from validation.results import Status
+from validation.results import Kind, Status
+from validation.verdict import FindingStatus, classify
 
 pytest.importorskip("arch")
 
@@ -83,3 +87,31 @@ def test_binary_three_sigma_candidate_differs_beyond_tolerance(result) -> None:
     assert bad.details["p_jump"]["max_abs_dp"] > result.details["p_jump"]["max_abs_dp"]
     # same MCMC fit (memoised) for both candidates
     assert bad.details["mcmc"] == result.details["mcmc"]
+
+
+def test_the_audit_is_an_adequacy_finding_on_the_arch_data_file(result) -> None:
+    from arch.data import sp500
+
+    assert result.kind is Kind.ADEQUACY
+    assert result.size == result.statistic
+    (data,) = result.data_files
+    raw = (Path(sp500.__file__).parent / "sp500.csv.gz").read_bytes()
+    assert (data.name, data.bytes) == ("sp500.csv.gz", len(raw))
+    assert data.sha256 == hashlib.sha256(raw).hexdigest()
+    assert "vs tolerance" in result.details["size_summary"]
+
+
+def test_a_bad_classifier_is_a_grown_finding_against_the_accepted_size(result) -> None:
+    """Accept the production classifier's finding at its size: the binary 3-sigma classifier
+    on the same returns is a grown finding and fails the audit."""
+    (data,) = result.data_files
+    entry = AcceptedFinding(
+        NAME, "volatility clustering", result.size, (DataRef(data.name, sha256=data.sha256),)
+    )
+    baseline = Baseline(findings=(entry,))
+    assert classify([result], baseline).exit_code == 0
+    (bad,) = audit_sp500_jumps(seed=SEED, years=SPAN, candidate=binary_three_sigma)
+    assert bad.size > result.size
+    verdict = classify([bad], baseline)
+    assert [f.status for f in verdict.findings] == [FindingStatus.GROWN]
+    assert verdict.exit_code == 1

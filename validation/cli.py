@@ -1,9 +1,21 @@
-"""Command line: ``python -m validation audit|check|list|sbc|shadow``.
+"""Command line: ``python -m validation audit|check|list|sbc|shadow|baseline``.
 
-Exit status of ``audit`` and ``check``: 0 when every check passed, 1 when any check failed
-(for ``--suite full`` also when a catalogue entry is detected below its target rate or the
-measured suite false-alarm rate exceeds 1%), 2 when none failed but at least one was
-inconclusive (e.g. an MCMC fit failed its convergence gate), 64 for usage errors.
+Checks are of two kinds (``validation.results.Kind``): *gate* checks (the estimator computes
+what its model says) and *adequacy* checks (the model describes the data; their failures are
+findings with a size). Exit status of ``audit`` and ``check``:
+
+- 0: no gate check failed and every adequacy failure is accepted by ``--baseline FILE`` at
+  the same or a smaller size (without ``--baseline``: no check failed);
+- 1: a gate check failed, or an adequacy finding is new (not in the baseline, or accepted on
+  other data) or has grown beyond its accepted size; for ``--suite full`` also when a
+  catalogue entry is detected below its target rate or the measured suite false-alarm rate
+  exceeds 1%;
+- 2: none of the above, but a check of either kind was inconclusive (e.g. an MCMC fit failed
+  its convergence gate);
+- 64: usage errors (including an unreadable or invalid baseline file).
+
+``baseline --from REPORT --reason TEXT`` writes the accepted findings of an audit's
+``report.json`` to a baseline file (``validation.baseline_cli``).
 """
 
 from __future__ import annotations
@@ -13,8 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-from validation import sbc_cli, suite
+from validation import baseline_cli, sbc_cli, suite
+from validation.baseline import Baseline, BaselineError, load_baseline
 from validation.shadow import cli as shadow_cli
+from validation.verdict import FindingStatus, Verdict, classify
 
 MAX_SUITE_FALSE_ALARM_RATE = 0.01
 
@@ -55,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
         help="adds the S&P 500 daily-return jump audit (online classifier vs PyMC mixture)",
     )
     audit.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="baseline TOML of accepted adequacy findings (see `baseline`): exit 0 when every "
+        "failure is an accepted finding of the same or smaller size",
+    )
+    audit.add_argument(
         "--include-mcmc-power",
         action="store_true",
         help="also measure power of catalogue entries caught by MCMC checks (slow)",
@@ -67,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the checks and the catalogue entries")
     sbc_cli.add_parser(sub)
     shadow_cli.add_parser(sub)
+    baseline_cli.add_parser(sub)
     return parser
 
 
@@ -98,10 +120,43 @@ def _cmd_check(name: str, seed: int) -> int:
     return run.exit_code
 
 
+def _load_baseline(path: Path | None) -> Baseline | int | None:
+    """The baseline at ``path`` (None without one), or 64 after printing why it is unusable."""
+    if path is None:
+        return None
+    try:
+        return load_baseline(path)
+    except (OSError, BaselineError) as exc:
+        print(f"--baseline {path}: {exc}", file=sys.stderr)
+        return 64
+
+
+def _print_verdict(suite_name: str, verdict: Verdict, seconds: float) -> None:
+    g, a = verdict.gate, verdict.adequacy
+    found = {s: len(verdict.of_status(s)) for s in FindingStatus}
+    print(
+        f"{suite_name} audit: gate checks {g['pass']} passed, {g['fail']} failed, "
+        f"{g['inconclusive']} inconclusive; adequacy checks {a['pass']} passed, {a['fail']} "
+        f"failed ({found[FindingStatus.ACCEPTED]} accepted, {found[FindingStatus.NEW]} new, "
+        f"{found[FindingStatus.GROWN]} grown), {a['inconclusive']} inconclusive "
+        f"in {seconds:.1f} s"
+    )
+    for name in verdict.gate_failures:
+        print(f"  gate check failed: {name}")
+    for f in verdict.findings:
+        if f.status is not FindingStatus.ACCEPTED:
+            print(
+                f"  {f.status.value} finding: {f.check} (size {f.size}, accepted {f.accepted_size})"
+            )
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     from validation.report.writer import write_report
 
     started = time.time()
+    baseline = _load_baseline(args.baseline)
+    if isinstance(baseline, int):
+        return baseline
     if args.fit_cache is not None:
         from validation.reference_fits import set_fit_cache_dir
 
@@ -157,6 +212,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             seed0=args.seed,
             progress=lambda i, n: _progress(f"  false alarms {i}/{n}") if i % 25 == 0 else None,
         )
+    verdict = classify(run.results, baseline)
     paths = write_report(
         args.out,
         suite_name=args.suite,
@@ -165,13 +221,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         started=started,
         power=power,
         false_alarms=false_alarms,
+        verdict=verdict,
     )
-    counts = run.counts
-    print(
-        f"{args.suite} audit: {counts['pass']} passed, {counts['fail']} failed, "
-        f"{counts['inconclusive']} inconclusive in {run.seconds:.1f} s"
-    )
-    code = run.exit_code
+    _print_verdict(args.suite, verdict, run.seconds)
+    code = verdict.exit_code
     missed = [row.entry for row in power or [] if not row.meets_target]
     if missed:
         print(f"catalogue entries detected below target: {', '.join(missed)}")
@@ -196,4 +249,6 @@ def main(argv: list[str] | None = None) -> int:
         return sbc_cli.run(args)
     if args.command == "shadow":
         return shadow_cli.run(args)
+    if args.command == "baseline":
+        return baseline_cli.run(args)
     return _cmd_audit(args)

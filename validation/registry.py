@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from validation.results import CheckResult
+from validation.results import CheckResult, Kind
 
 FAMILIES = (
     "kappa",
@@ -94,6 +94,8 @@ class CheckSpec:
         uses_mcmc: True when it fits a PyMC reference model (slow).
         false_alarm_rate: nominal probability of FAIL on a correct candidate.
         description: one line for reports.
+        kind: GATE (a failure is an estimator defect) or ADEQUACY (a finding about the
+            model); :func:`validation.suite.run_checks` stamps it on each result.
     """
 
     name: str
@@ -102,3 +104,4 @@ class CheckSpec:
     uses_mcmc: bool
     false_alarm_rate: float
     description: str
+    kind: Kind = Kind.GATE

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 
@@ -14,6 +16,40 @@ class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     INCONCLUSIVE = "inconclusive"
+
+
+class Kind(StrEnum):
+    """What a failure means.
+
+    GATE: the estimator does not compute what its model says (online vs MCMC on the same
+    data, exact fits, calibration on data drawn from the model): a defect, always fails the
+    audit. ADEQUACY: the model does not describe these data (posterior predictive checks,
+    regime effects on real data): a finding about the model, reported with its size, which a
+    reviewed baseline may accept (:mod:`validation.verdict`).
+    """
+
+    GATE = "gate"
+    ADEQUACY = "adequacy"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A data file a check ran on, identified by content.
+
+    Example: ``DataFile.of(Path("LOBSTER_SampleFile_AAPL_2012-06-21_1.zip")).sha256``.
+    """
+
+    name: str
+    bytes: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: str | Path) -> DataFile:
+        """Name (without directory), size in bytes and sha256 hex digest of ``path``."""
+        path = Path(path)
+        with path.open("rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        return cls(name=path.name, bytes=path.stat().st_size, sha256=digest)
 
 
 @dataclass
@@ -30,6 +66,12 @@ class CheckResult:
         seconds: wall time of the check.
         false_alarm_rate: the nominal probability that this check fails on a correct
             estimator (0.0 for deterministic comparisons to a tolerance).
+        kind: GATE (a failure is a defect of the estimator) or ADEQUACY (a failure is a
+            finding about the model on these data); see :class:`Kind`.
+        size: for ADEQUACY checks, how far the data are from the model (>= 0, larger is
+            worse; its meaning in ``details["size_name"]``, the numbers behind it in
+            ``details["size_summary"]``); None for GATE checks.
+        data_files: the real-data files the check ran on (empty for simulated scenarios).
     """
 
     name: str
@@ -40,6 +82,9 @@ class CheckResult:
     seed: int | None = None
     seconds: float = 0.0
     false_alarm_rate: float = 0.0
+    kind: Kind = Kind.GATE
+    size: float | None = None
+    data_files: list[DataFile] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -53,7 +98,26 @@ class CheckResult:
         """JSON-ready dict; non-finite floats become strings so the JSON stays valid."""
         out = asdict(self)
         out["status"] = self.status.value
+        out["kind"] = self.kind.value
         return _json_safe(out)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        """Inverse of :meth:`to_dict` (non-finite floats written as strings are restored)."""
+        size = data.get("size")
+        return cls(
+            name=data["name"],
+            status=Status(data["status"]),
+            statistic=float(data["statistic"]),
+            threshold=float(data["threshold"]),
+            details=data.get("details", {}),
+            seed=data.get("seed"),
+            seconds=float(data.get("seconds", 0.0)),
+            false_alarm_rate=float(data.get("false_alarm_rate", 0.0)),
+            kind=Kind(data.get("kind", Kind.GATE.value)),
+            size=None if size is None else float(size),
+            data_files=[DataFile(**f) for f in data.get("data_files", [])],
+        )
 
 
 def _json_safe(obj: Any) -> Any:

@@ -77,13 +77,11 @@ class SuiteRun:
 
     @property
     def exit_code(self) -> int:
-        """0: all passed; 1: a check failed; 2: none failed but some were inconclusive."""
-        counts = self.counts
-        if counts[Status.FAIL.value]:
-            return 1
-        if counts[Status.INCONCLUSIVE.value]:
-            return 2
-        return 0
+        """Without a baseline (:func:`validation.verdict.classify`): 0 all passed; 1 a check
+        failed; 2 none failed but some were inconclusive."""
+        from validation.verdict import classify
+
+        return classify(self.results).exit_code
 
 
 def run_checks(
@@ -103,6 +101,7 @@ def run_checks(
         t0 = time.perf_counter()
         result = spec.run(candidates[spec.family], check_seed(base_seed, spec.name))
         result.seconds = result.seconds or time.perf_counter() - t0
+        result.kind = spec.kind
         run.results.append(result)
         if progress:
             progress(

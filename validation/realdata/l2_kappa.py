@@ -23,7 +23,8 @@ Gamma(a0 + n, b0 + sum d) (shape-rate, production prior Gamma(5, 5/2500), distan
 production :class:`online.ConjugateBayesianKappa` at every 5-minute mark, matched in time
 with the L2 kappa.
 
-A missing or unreadable archive gives an INCONCLUSIVE result naming it.
+It is a GATE check (a mismatch is an estimator defect) and records the archive it read (name,
+bytes, sha256). A missing or unreadable archive gives an INCONCLUSIVE result naming it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from scipy import stats
 from online.conjugate_kappa import ConjugateBayesianKappa, ConjugateKappaConfig
 from online.l2_kappa import L2KappaConfig, MarketKappaFromL2
 from validation.data import LobsterFormatError, find_archives, load_lobster, trade_distances
-from validation.results import CheckResult, Status
+from validation.results import CheckResult, DataFile, Status
 
 ARCHIVES = (("AMZN", 5), ("GOOG", 5), ("GOOG", 10))
 """(ticker, levels) of the archives audited by default; level-1 books cannot give a slope."""
@@ -255,6 +256,7 @@ def _audit_one(
         seed=seed,
         seconds=time.perf_counter() - start,
         false_alarm_rate=0.0,
+        data_files=[DataFile.of(path)],
     )
 
 

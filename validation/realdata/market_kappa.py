@@ -19,6 +19,11 @@ Per ticker (AAPL, AMZN, GOOG; archive ``*_<TICKER>_<date>_1.zip`` in ``data_dir`
 3. ``"realdata.offset_model_ppc.<TICKER>"``: the same check of the zero-inflated,
    mid-censored offset model (:func:`validation.realdata.ppc.offset_ppc`).
 
+The agreement checks are GATE checks (a disagreement is an estimator defect); the PPCs are
+ADEQUACY checks (a rejection is a finding about the model on these data), whose size is the
+largest band excess (:meth:`validation.realdata.ppc.PpcResult.band_excess`) over statistics
+and tested windows. Every check records the archive it read (name, bytes, sha256).
+
 PPC verdict: FAIL when any statistic in any window has two-sided ppp < 0.005 (the model is
 rejected: misspecified for these data), PASS otherwise; a window with fewer than
 ``MIN_TRADES`` trades is not tested, and a ticker with no tested window is INCONCLUSIVE. The
@@ -50,7 +55,7 @@ from validation.realdata.ppc import (
     exponential_ppc,
     offset_ppc,
 )
-from validation.results import CheckResult, Status
+from validation.results import CheckResult, DataFile, Kind, Status
 
 TICKERS = ("AAPL", "AMZN", "GOOG")
 ALPHA = 1e-3
@@ -220,12 +225,30 @@ def _agreement(ticker, trades, source, windows, seed, settings, timer, step) -> 
     )
 
 
+def _worst_excess(results: list[tuple[int, PpcResult | None, int]]) -> tuple[float, str]:
+    """The largest band excess over tested windows and statistics, and a line describing it."""
+    worst = max(
+        (excess, k, end, r)
+        for end, r, _ in results
+        if r is not None
+        for k, excess in r.band_excess().items()
+    )
+    excess, k, end, r = worst
+    summary = (
+        f"{k} observed {r.observed[k]:.4g} vs replicate 99% band "
+        f"[{r.replicated_q005[k]:.4g}, {r.replicated_q995[k]:.4g}] "
+        f"(ppp {r.ppp[k]:.3g}, {r.n} trades, window ending at {end} ms)"
+    )
+    return float(excess), summary
+
+
 def _ppc_result(
     name: str,
     model_note: str,
     results: list[tuple[int, PpcResult | None, int]],
     seed: int,
     timer: Timer,
+    data_files: list[DataFile],
 ) -> CheckResult:
     tested = [r for _, r, _ in results if r is not None]
     windows = []
@@ -235,17 +258,25 @@ def _ppc_result(
         windows.append(row)
     if not tested:
         status, statistic = Status.INCONCLUSIVE, float("nan")
+        size, size_summary = None, "no tested window"
     else:
         statistic = min(r.min_ppp for r in tested)
         status = Status.FAIL if any(r.rejected for r in tested) else Status.PASS
+        size, size_summary = _worst_excess(results)
     return CheckResult(
         name=name,
         status=status,
         statistic=float(statistic),
         threshold=PPP_THRESHOLD,
+        kind=Kind.ADEQUACY,
+        size=size,
+        data_files=list(data_files),
         details={
             "statistic_name": "min two-sided posterior predictive p-value over statistics "
             "and windows",
+            "size_name": "max over statistics and windows of the observed statistic's "
+            "distance outside the replicates' 99% band, in band widths",
+            "size_summary": size_summary,
             "model": model_note,
             "statistics": list(STATISTICS),
             "rule": f"FAIL (model rejected) if any ppp < {PPP_THRESHOLD}; Bonferroni bound "
@@ -263,7 +294,7 @@ def _ppc_result(
     )
 
 
-def _ppcs(ticker, trades, windows, seed) -> tuple[CheckResult, CheckResult]:
+def _ppcs(ticker, trades, windows, seed, data_files) -> tuple[CheckResult, CheckResult]:
     """Both PPC checks; each reports the wall time of the loop computing both."""
     timer = Timer()
     exp_rows, off_rows = [], []
@@ -308,6 +339,7 @@ def _ppcs(ticker, trades, windows, seed) -> tuple[CheckResult, CheckResult]:
         exp_rows,
         seed,
         timer,
+        data_files,
     )
     off_check = _ppc_result(
         f"realdata.offset_model_ppc.{ticker}",
@@ -316,6 +348,7 @@ def _ppcs(ticker, trades, windows, seed) -> tuple[CheckResult, CheckResult]:
         off_rows,
         seed,
         timer,
+        data_files,
     )
     return exp_check, off_check
 
@@ -331,11 +364,12 @@ def _missing(ticker: str, data_dir: str | Path, seed: int) -> list[CheckResult]:
             details={"reason": reason},
             seed=seed,
             false_alarm_rate=far,
+            kind=kind,
         )
-        for prefix, thr, far in (
-            ("realdata.market_kappa_vs_mcmc", 1.0, ALPHA),
-            ("realdata.market_kappa_ppc", PPP_THRESHOLD, 0.0),
-            ("realdata.offset_model_ppc", PPP_THRESHOLD, 0.0),
+        for prefix, thr, far, kind in (
+            ("realdata.market_kappa_vs_mcmc", 1.0, ALPHA, Kind.GATE),
+            ("realdata.market_kappa_ppc", PPP_THRESHOLD, 0.0, Kind.ADEQUACY),
+            ("realdata.offset_model_ppc", PPP_THRESHOLD, 0.0, Kind.ADEQUACY),
         )
     ]
 
@@ -385,7 +419,9 @@ def audit_market_kappa(
         ends = window_ends(trades.time_ms, n_windows, PRODUCTION.window_ms, seed, ticker)
         windows = _stream(trades, ends, cfg)
         agreement = _agreement(ticker, trades, source, windows, seed, settings, timer, step)
-        exp_check, off_check = _ppcs(ticker, trades, windows, seed)
+        data_files = [DataFile.of(source)]
+        exp_check, off_check = _ppcs(ticker, trades, windows, seed, data_files)
+        agreement.data_files = list(data_files)
         summary = trades.summary()
         for check in (agreement, exp_check, off_check):
             check.details["day_summary"] = summary

@@ -26,7 +26,10 @@ misspecified: the online EM (memory ~1/step = 100 days) tracks the local volatil
 while the MCMC posterior describes the whole span. A FAIL here measures that misspecification
 (a disagreement between two fits of a wrong model), not necessarily a bug; the details hold
 the numbers to judge it. The nominal false-alarm rate ``ALPHA`` holds only for data from the
-mixture itself.
+mixture itself. The check is therefore of kind ADEQUACY; its size is the verdict statistic
+(the largest discrepancy in tolerances), and the estimator's gate is the synthetic
+``"agreement.jumps_mcmc"`` check, where the mixture is the true model. The result records the
+data file ``arch`` ships (name, bytes, sha256).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,7 +61,7 @@ from validation.agreement.jumps_mcmc import (
 )
 from validation.candidates.jumps import soft_jumps
 from validation.registry import Candidate
-from validation.results import CheckResult, Status
+from validation.results import CheckResult, DataFile, Kind, Status
 
 if TYPE_CHECKING:
     from reference_models.sampling import SamplerSettings
@@ -69,6 +73,32 @@ TOP_DAYS = 10
 """How many days the details list, by MCMC membership and by |p_bar - membership|."""
 INTERVAL = 0.95
 """Level of the reported equal-tailed posterior interval."""
+
+
+def sp500_data_file() -> DataFile:
+    """The S&P 500 price file read by ``arch.data.sp500.load()``."""
+    from arch.data import sp500
+
+    return DataFile.of(Path(sp500.__file__).with_name("sp500.csv.gz"))
+
+
+def _size_summary(ratios: dict[str, float], params: dict[str, dict], dp: float) -> str:
+    """One clause per discrepancy beyond its tolerance (the largest one if none is)."""
+    over = [k for k, v in ratios.items() if v > 1.0] or [max(ratios, key=ratios.get)]
+    parts = []
+    for k in over:
+        if k == "max_abs_dp":
+            parts.append(
+                f"max per-day |P(jump) online - E[z | data]| {dp:.3g} vs tolerance "
+                f"{APPROX_TOL_P:.3g} ({ratios[k]:.2f} x)"
+            )
+        else:
+            row = params[k]
+            parts.append(
+                f"{k} online {row['online']:.4g} vs posterior {row['posterior_mean']:.4g} "
+                f"+- {row['posterior_sd']:.2g} ({ratios[k]:.2f} x tolerance)"
+            )
+    return "; ".join(parts)
 
 
 def sp500_log_returns(years: tuple[int, int] | None = None) -> pd.Series:
@@ -259,8 +289,13 @@ def audit_sp500_jumps(
             status=status,
             statistic=float(statistic),
             threshold=1.0,
+            kind=Kind.ADEQUACY,
+            size=float(statistic),
+            data_files=[sp500_data_file()],
             details={
                 "statistic_name": "max over statistics of |online - mcmc| / tolerance",
+                "size_name": "the statistic: max over statistics of |online - mcmc| / tolerance",
+                "size_summary": _size_summary(ratios, params, disc["max_abs_dp"]),
                 "ratios": ratios,
                 "parameters": params,
                 "online_single_pass": {

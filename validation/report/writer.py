@@ -1,4 +1,9 @@
-"""Write an audit's ``report.json`` and its human-readable ``report.md`` (with PNG plots)."""
+"""Write an audit's ``report.json`` and its human-readable ``report.md`` (with PNG plots).
+
+Both keep the two kinds of verdict apart (:mod:`validation.verdict`): gate checks, and
+adequacy findings with their size and, against a baseline, whether each is accepted, new or
+grown.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from validation.report import plots
 from validation.report.environment import environment
 from validation.results import _json_safe
 from validation.suite import SuiteRun
+from validation.verdict import FindingStatus, Verdict, classify
 
 
 def _backends(run: SuiteRun) -> list[str]:
@@ -30,8 +36,12 @@ def build_report(
     started: float,
     power: list[Any] | None = None,
     false_alarms: Any | None = None,
+    verdict: Verdict | None = None,
 ) -> dict[str, Any]:
-    """The JSON-ready report: every check with its numbers, seeds, versions and timings."""
+    """The JSON-ready report: every check with its numbers, seeds, versions and timings, and
+    the verdict (``verdict``, default: ``classify(run.results)``, i.e. without a baseline)."""
+    verdict = verdict if verdict is not None else classify(run.results)
+    findings = {s.value: len(verdict.of_status(s)) for s in FindingStatus}
     return _json_safe(
         {
             "suite": suite_name,
@@ -41,7 +51,14 @@ def build_report(
             "seconds": run.seconds,
             "environment": environment(),
             "mcmc_backends": _backends(run),
-            "summary": {**run.counts, "exit_code": run.exit_code},
+            "summary": {
+                **run.counts,
+                "exit_code": verdict.exit_code,
+                "gate": verdict.gate,
+                "adequacy": verdict.adequacy,
+                "findings": findings,
+            },
+            "verdict": verdict.to_dict(),
             "checks": [r.to_dict() for r in run.results],
             "catalogue_power": [dataclasses.asdict(p) for p in power] if power else None,
             "false_alarms": dataclasses.asdict(false_alarms) if false_alarms else None,
@@ -51,6 +68,67 @@ def build_report(
 
 def _fmt(x: Any) -> str:
     return f"{x:.4g}" if isinstance(x, float) else str(x)
+
+
+_PAST = {"pass": "passed", "fail": "failed"}
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """``{"pass": 3, "fail": 1}`` -> ``"3 passed, 1 failed"``."""
+    return ", ".join(f"{n} {_PAST.get(name, name)}" for name, n in counts.items())
+
+
+def _finding_lines(title: str, rows: list[dict[str, Any]], empty: str) -> list[str]:
+    lines = [f"### {title} ({len(rows)})", ""]
+    if not rows:
+        return [*lines, empty, ""]
+    for f in rows:
+        accepted = (
+            f"; accepted size {_fmt(f['accepted_size'])}: {f['reason']}"
+            if f["accepted_size"] is not None
+            else ""
+        )
+        note = f" ({f['note']})" if f["note"] else ""
+        lines.append(f"- `{f['check']}`: size {_fmt(f['size'])}{accepted}{note}. {f['summary']}")
+    return [*lines, ""]
+
+
+def _adequacy_section(report: dict[str, Any]) -> list[str]:
+    """Every adequacy check with its size, then the failures as new, grown and accepted."""
+    verdict = report["verdict"]
+    status = {f["check"]: f for rows in verdict["findings"].values() for f in rows}
+    lines = [
+        "## Adequacy findings",
+        "",
+        "A failure is a finding about the model on these data (posterior predictive checks, "
+        "regime effects), reported with its size; a reviewed baseline may accept it up to a "
+        "size.",
+        "",
+        "| check | status | size | finding | accepted size | observed vs model |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in report["checks"]:
+        if c["kind"] != "adequacy":
+            continue
+        f = status.get(c["name"])
+        lines.append(
+            f"| `{c['name']}` | **{c['status']}** | {_fmt(c['size'])} | "
+            f"{f['status'] if f else '-'} | "
+            f"{_fmt(f['accepted_size']) if f and f['accepted_size'] is not None else '-'} | "
+            f"{c['details'].get('size_summary', '')} |"
+        )
+    lines.append("")
+    findings = verdict["findings"]
+    lines += _finding_lines("New findings", findings["new"], "none")
+    lines += _finding_lines("Grown findings", findings["grown"], "none")
+    lines += _finding_lines("Accepted findings", findings["accepted"], "none")
+    if verdict["unused"]:
+        lines += ["### Baseline entries that matched no failure", ""]
+        lines += [
+            f"- `{u['check']}`: {u['why']} (accepted for: {u['reason']})" for u in verdict["unused"]
+        ]
+        lines.append("")
+    return lines
 
 
 def _markdown(report: dict[str, Any], figures: dict[str, list[str]], power_png: str | None) -> str:
@@ -64,25 +142,34 @@ def _markdown(report: dict[str, Any], figures: dict[str, list[str]], power_png: 
         f"- reproduce: `{report['command']}`",
         f"- Python {env['python']} on {env['platform']}; {pkgs}",
         f"- MCMC backend(s): {', '.join(report['mcmc_backends']) or 'none used'}",
-        f"- **{s['pass']} passed, {s['fail']} failed, {s['inconclusive']} inconclusive** "
-        f"(exit code {s['exit_code']})",
+        f"- **gate checks: {_counts(s['gate'])}**",
+        f"- **adequacy findings: {_counts(s['adequacy'])}; of the failures "
+        f"{_counts(s['findings'])}** (baseline: {report['verdict']['baseline'] or 'none'})",
+        f"- exit code {s['exit_code']}",
         "",
-        "## Checks",
+        "## Gate checks",
+        "",
+        "A failure is a defect: the estimator does not compute what its model says. No baseline "
+        "accepts it.",
         "",
         "| check | status | statistic | threshold | false-alarm rate | seconds |",
         "|---|---|---|---|---|---|",
     ]
     for c in report["checks"]:
-        lines.append(
-            f"| `{c['name']}` | **{c['status']}** | {_fmt(c['statistic'])} | "
-            f"{_fmt(c['threshold'])} | {_fmt(c['false_alarm_rate'])} | {c['seconds']:.1f} |"
-        )
-    lines.append("")
+        if c["kind"] == "gate":
+            lines.append(
+                f"| `{c['name']}` | **{c['status']}** | {_fmt(c['statistic'])} | "
+                f"{_fmt(c['threshold'])} | {_fmt(c['false_alarm_rate'])} | {c['seconds']:.1f} |"
+            )
+    lines += ["", *_adequacy_section(report), ""]
     for c in report["checks"]:
-        lines += [f"### `{c['name']}`: {c['status']}", ""]
+        lines += [f"### `{c['name']}` ({c['kind']}): {c['status']}", ""]
         statistic_name = c["details"].get("statistic_name")
         if statistic_name:
             lines += [f"statistic: {statistic_name}", ""]
+        size_summary = c["details"].get("size_summary")
+        if size_summary:
+            lines += [f"size {_fmt(c['size'])}: {size_summary}", ""]
         reason = c["details"].get("reason")
         if reason:
             lines += [f"reason: {reason}", ""]
@@ -126,12 +213,13 @@ def write_report(
     started: float,
     power: list[Any] | None = None,
     false_alarms: Any | None = None,
+    verdict: Verdict | None = None,
 ) -> list[Path]:
     """Write ``report.json``, ``report.md`` and ``plots/*.png`` under ``out_dir``."""
     out_dir = Path(out_dir)
     plot_dir = out_dir / "plots"
     plot_dir.mkdir(parents=True, exist_ok=True)
-    report = build_report(suite_name, seed, run, started, power, false_alarms)
+    report = build_report(suite_name, seed, run, started, power, false_alarms, verdict)
     figures: dict[str, list[str]] = {}
     for result in run.results:
         for draw in plots.FIGURES:
