@@ -89,17 +89,21 @@ class BlackjaxBackend(Backend):
         return hashlib.sha256(text.encode()).hexdigest()
 
     def sample(self, reference_model, compiled, values, settings, seed, progressbar):
-        import jax
-
         del reference_model, progressbar
-        run = _jitted(
-            compiled, settings.chains, settings.tune, settings.draws, settings.target_accept
-        )
-        draws, divergent = run(pad(values), jax.random.key(seed))
-        return to_inference_data(compiled, draws, divergent)
+        return sample_model(compiled, values, settings, seed)
 
 
 BACKEND = BlackjaxBackend()
+
+
+def sample_model(model, values: Mapping[str, np.ndarray], settings, seed: int) -> az.InferenceData:
+    """Draws of a :class:`~reference_models.jax_models.JaxModel` (e.g. a deliberately wrong
+    variant) for validated, complete data ``values``, as the backend samples a reference model."""
+    import jax
+
+    run = _jitted(model, settings.chains, settings.tune, settings.draws, settings.target_accept)
+    draws, divergent = run(pad(values), jax.random.key(seed))
+    return to_inference_data(model, draws, divergent)
 
 
 def to_inference_data(model, draws: Mapping, divergent) -> az.InferenceData:
