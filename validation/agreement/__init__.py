@@ -3,8 +3,8 @@
 Modules: :mod:`.posterior` (posterior-vs-draws machinery), :mod:`.kappa` (kappa and
 hierarchical kappa vs PyMC), :mod:`.jumps` (exact jump probability, parameter recovery),
 :mod:`.jumps_mcmc` (jump classifier vs the PyMC mixture), :mod:`.exact` (EWMA and covariance
-vs explicit formulas), :mod:`.intensity` (volume-clock arrival intensity vs a known rate), :mod:`.backends`
-(JAX vs PyMC reference implementations),
+vs explicit formulas), :mod:`.intensity` (volume-clock arrival intensity vs a known rate),
+:mod:`.backends` (JAX vs PyMC reference implementations),
 :mod:`.audit` (measured false-alarm rates).
 """
 
