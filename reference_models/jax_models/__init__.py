@@ -44,16 +44,19 @@ class JaxModel:
 
     Attributes:
         name: the model's name.
-        logdensity: ``(position, data) -> log p(position, data)``, the joint log density in the
-            unconstrained space (log-Jacobians included), up to a constant.
-        constrain: ``(position, data) -> {variable: value}``, the posterior variables the PyMC
+        summarise: ``data -> data``, applied once per data set before sampling: the sufficient
+            statistics the density needs (e.g. count and sum of the distances), or the data.
+        logdensity: ``(position, summary) -> log p(position, data)``, the joint log density in
+            the unconstrained space (log-Jacobians included), of the output of ``summarise``.
+        constrain: ``(position, summary) -> {variable: value}``, the posterior variables the PyMC
             model reports (same names), computed from the position.
-        initial_position: ``(key, data) -> position``, a random start for one chain.
+        initial_position: ``(key, summary) -> position``, a random start for one chain.
         variables: names of the outputs of ``constrain``; ``dims`` their named vector axes.
         source: the module implementing it (its source is the backend's fingerprint).
     """
 
     name: str
+    summarise: Callable[[Data], Data]
     logdensity: Callable[[Position, Data], jax.Array]
     constrain: Callable[[Position, Data], Position]
     initial_position: Callable[[jax.Array, Data], Position]

@@ -1,11 +1,14 @@
 """kappa ~ Gamma(a0, rate b0), d_i ~ Exponential(kappa), sampled as u = log kappa.
 
 log p(u, d) = a0 log b0 - lgamma(a0) + a0 u - b0 e^u + sum_i m_i (u - e^u d_i)
+            = a0 log b0 - lgamma(a0) + (a0 + n) u - (b0 + S) e^u
 
-(m_i the padding mask). Data: ``distances`` (+ ``distances_mask``), ``prior_alpha``,
-``prior_beta``. ``swap_rate_and_scale=True`` is a deliberately wrong variant that uses 1 / b0
-as the prior rate (the scale and rate confused): the known-bad implementation the agreement
-and SBC checks must reject. Start: u = log(a0 / b0) + U(-1, 1), the log prior mean jittered.
+(m_i the padding mask, n = sum m_i the count and S = sum m_i d_i the sum of the distances: the
+sufficient statistics, computed once per data set so a gradient costs O(1), not O(n)).
+Data: ``distances`` (+ ``distances_mask``), ``prior_alpha``, ``prior_beta``.
+``swap_rate_and_scale=True`` is a deliberately wrong variant that uses 1 / b0 as the prior
+rate (the scale and rate confused): the known-bad implementation the agreement and SBC checks
+must reject. Start: u = log(a0 / b0) + U(-1, 1), the log prior mean jittered.
 """
 
 from __future__ import annotations
@@ -30,11 +33,19 @@ def build(
         b0 = data["prior_beta"]
         return 1.0 / b0 if swap_rate_and_scale else b0
 
-    def logdensity(position, data):
+    def summarise(data):
+        mask = data["distances_mask"]
+        return {
+            "n": jnp.sum(mask),
+            "sum_distances": jnp.sum(mask * data["distances"]),
+            "prior_alpha": data["prior_alpha"],
+            "prior_beta": data["prior_beta"],
+        }
+
+    def logdensity(position, summary):
         u = position["log_kappa"]
-        d, mask = data["distances"], data["distances_mask"]
-        prior = gamma_of_log(u, data["prior_alpha"], prior_rate(data))
-        return prior + jnp.sum(mask * (u - jnp.exp(u) * d))
+        prior = gamma_of_log(u, summary["prior_alpha"], prior_rate(summary))
+        return prior + summary["n"] * u - jnp.exp(u) * summary["sum_distances"]
 
     def constrain(position, data):
         return {"kappa": jnp.exp(position["log_kappa"])}
@@ -45,6 +56,7 @@ def build(
 
     return JaxModel(
         name=NAME + ("[rate and scale swapped]" if swap_rate_and_scale else ""),
+        summarise=summarise,
         logdensity=logdensity,
         constrain=constrain,
         initial_position=initial_position,

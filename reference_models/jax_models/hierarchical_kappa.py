@@ -6,7 +6,9 @@ log p = [market="learned"]  gamma_of_log(v; h, h / m) + sum_i m_i (v - e^v x_i)
       + sum_g gamma_of_log(w_g; a0, a0 / kappa_market)
       + sum_j m_j (w_{g_j} - e^{w_{g_j}} d_j)
 
-with x the market distances, d the own distances, g_j their groups, m the padding masks; the
+with x the market distances, d the own distances, g_j their groups, m the padding masks. The
+likelihood terms depend on the data only through counts and sums, n_x v - e^v S_x and
+sum_g (n_g w_g - e^{w_g} S_g), computed once per data set (per group by a segment sum). The
 LogNormal prior on a0 becomes a Normal density of s = log a0 (the Jacobian cancels the 1/a0).
 With ``market="pinned"`` kappa_market is the data input ``kappa_market``. The sampler works in
 these log coordinates whatever ``parameterisation`` the PyMC model uses; for
@@ -55,23 +57,36 @@ def build(
     def concentration_log(position):
         return position["log_a0"] if a0 is None else jnp.log(a0)
 
-    def logdensity(position, data):
-        v = kappa_market_log(position, data)
+    def summarise(data):
+        group, mask = data["own_group"], data["own_distances_mask"]
+        out = {
+            "n_own": jax.ops.segment_sum(mask, group, num_segments=n_groups),
+            "sum_own": jax.ops.segment_sum(mask * data["own_distances"], group, n_groups),
+        }
+        if learned:
+            x_mask = data["market_distances_mask"]
+            out["n_market"] = jnp.sum(x_mask)
+            out["sum_market"] = jnp.sum(x_mask * data["market_distances"])
+            out["kappa_market_prior_mean"] = data["kappa_market_prior_mean"]
+        else:
+            out["kappa_market"] = data["kappa_market"]
+        return out
+
+    def logdensity(position, summary):
+        v = kappa_market_log(position, summary)
         s = concentration_log(position)
         conc, w = jnp.exp(s), position["log_kappa_own"]
         total = 0.0
         if learned:
-            m = data["kappa_market_prior_mean"]
+            m = summary["kappa_market_prior_mean"]
             rate = m / h if swap_rate_and_scale else h / m
-            x, x_mask = data["market_distances"], data["market_distances_mask"]
-            total += gamma_of_log(v, h, rate) + jnp.sum(x_mask * (v - jnp.exp(v) * x))
+            total += gamma_of_log(v, h, rate)
+            total += summary["n_market"] * v - jnp.exp(v) * summary["sum_market"]
         if a0 is None:
             total += normal(s, math.log(a0_median), a0_log_sd)
         own_rate = jnp.exp(v - s) if (swap_rate_and_scale and not learned) else jnp.exp(s - v)
         total += jnp.sum(gamma_of_log(w, conc, own_rate))
-        wj = w[data["own_group"]]
-        d, d_mask = data["own_distances"], data["own_distances_mask"]
-        return total + jnp.sum(d_mask * (wj - jnp.exp(wj) * d))
+        return total + jnp.sum(summary["n_own"] * w - jnp.exp(w) * summary["sum_own"])
 
     def constrain(position, data):
         out = {"kappa_own": jnp.exp(position["log_kappa_own"])}
@@ -105,6 +120,7 @@ def build(
     variables += ["kappa_own_ratio"] if parameterisation == "non_centred" else []
     return JaxModel(
         name=NAME + ("[rate and scale swapped]" if swap_rate_and_scale else ""),
+        summarise=summarise,
         logdensity=logdensity,
         constrain=constrain,
         initial_position=initial_position,

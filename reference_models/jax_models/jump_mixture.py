@@ -8,10 +8,10 @@ so sigma_d = s e^l and sigma_j = sigma_d (1 + e^x) > sigma_d (s the data input `
           + sum_i m_i logaddexp(log(1 - pi) + log N(r_i; 0, sigma_d^2),
                                 log pi + log N(r_i; 0, sigma_j^2))
 
-(m_i the padding mask; l and x are the PyMC model's own free variables, so they need no
-Jacobian). Outputs: pi, log_sigma_d_rel (= l), log_ratio_excess (= x), sigma_d, sigma_j. Start:
-t, l, x at their prior centres (logit of the prior mean, 0, log(ratio_median - 1)) plus
-U(-1, 1).
+(m_i the padding mask; no sufficient statistics, the mixture needs every return; l and x are
+the PyMC model's own free variables, so they need no Jacobian). Outputs: pi, log_sigma_d_rel
+(= l), log_ratio_excess (= x), sigma_d, sigma_j. Start: t, l, x at their prior centres (logit
+of the prior mean, 0, log(ratio_median - 1)) plus U(-1, 1).
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def build(
 
     return JaxModel(
         name=NAME,
+        summarise=dict,
         logdensity=logdensity,
         constrain=constrain,
         initial_position=initial_position,

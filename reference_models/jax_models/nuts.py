@@ -3,8 +3,9 @@ as one pure function of (data, key) that ``jax.jit`` and ``jax.vmap`` compose fr
 
 Per chain: ``blackjax.window_adaptation`` (Stan's windowed step-size and diagonal mass-matrix
 adaptation, dual averaging to ``target_accept``) for ``tune`` steps from the model's random
-start, then ``draws`` NUTS transitions with the adapted parameters (``jax.lax.scan``). Chains
-are ``jax.vmap``-ed, each from its own key; :func:`chain_sampler` returns the function that
+start, then ``draws`` NUTS transitions with the adapted parameters (``jax.lax.scan``). The
+data are summarised once (``model.summarise``), then chains are ``jax.vmap``-ed, each from its
+own key; :func:`chain_sampler` returns the function that
 samples all chains of one data set, so SBC can ``vmap`` it once more over replications and
 compile replications x chains as one program. ``tune`` must be >= 1 (the step size and mass
 matrix are adapted, never guessed).
@@ -42,9 +43,9 @@ def chain_sampler(
     if tune < 1:
         raise ValueError(f"tune={tune}: the jax backend needs >= 1 adaptation step")
 
-    def one_chain(data: Data, key: jax.Array) -> tuple[Position, jax.Array]:
+    def one_chain(summary: Data, key: jax.Array) -> tuple[Position, jax.Array]:
         def logdensity(position):
-            return model.logdensity(position, data)
+            return model.logdensity(position, summary)
 
         init_key, warm_key, draw_key = jax.random.split(key, 3)
         adaptation = blackjax.window_adaptation(
@@ -53,13 +54,13 @@ def chain_sampler(
             target_acceptance_rate=target_accept,
             adaptation_info_fn=blackjax.adaptation.base.get_filter_adapt_info_fn(),
         )
-        start = model.initial_position(init_key, data)
+        start = model.initial_position(init_key, summary)
         (state, parameters), _ = adaptation.run(warm_key, start, num_steps=tune)
         step = blackjax.nuts(logdensity, **parameters).step
 
         def transition(state, step_key):
             state, info = step(step_key, state)
-            return state, (model.constrain(state.position, data), info.is_divergent)
+            return state, (model.constrain(state.position, summary), info.is_divergent)
 
         _, (values, divergent) = jax.lax.scan(
             transition, state, jax.random.split(draw_key, draws)
@@ -68,6 +69,6 @@ def chain_sampler(
 
     def all_chains(data: Data, key: jax.Array) -> tuple[Position, jax.Array]:
         keys = jax.random.split(key, chains)
-        return jax.vmap(one_chain, in_axes=(None, 0))(data, keys)
+        return jax.vmap(one_chain, in_axes=(None, 0))(model.summarise(data), keys)
 
     return all_chains
