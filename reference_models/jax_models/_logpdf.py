@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import jax.numpy as jnp
-from jax.scipy.special import betaln, gammaln
+from jax.scipy.special import gammaln
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -33,5 +33,8 @@ def normal(x, mu, sigma):
 def beta_of_logit(t, a, b):
     """log p(t), t = logit p, p ~ Beta(a, b): a log p + b log(1 - p) - log B(a, b)
     (the p^(a-1) (1-p)^(b-1) terms times the Jacobian p (1 - p)), with log p = -softplus(-t)
-    and log(1 - p) = -softplus(t) for stability."""
-    return -a * jnp.logaddexp(0.0, -t) - b * jnp.logaddexp(0.0, t) - betaln(a, b)
+    and log(1 - p) = -softplus(t) for stability. log B(a, b) = lgamma(a) + lgamma(b) -
+    lgamma(a + b): ``jax.scipy.special.betaln(1, 9)`` is off by 6.1e-7 (jax 0.10.2; found by
+    the comparison with PyMC and scipy in tests/test_jax_backend.py)."""
+    log_beta = gammaln(a) + gammaln(b) - gammaln(a + b)
+    return -a * jnp.logaddexp(0.0, -t) - b * jnp.logaddexp(0.0, t) - log_beta
