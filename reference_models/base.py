@@ -110,7 +110,9 @@ class ReferenceModel:
     """A built ``pm.Model``, its named data inputs, and what is compiled once for it.
 
     ``same_length`` lists pairs of 1-d fields that must have equal lengths (e.g. distances and
-    their group index).
+    their group index). ``module`` and ``build_args`` name the ``reference_models`` module and
+    the arguments it was built from; backends that do not sample the PyMC graph (``"jax"``)
+    build their own implementation of the model from them.
     """
 
     def __init__(
@@ -120,6 +122,8 @@ class ReferenceModel:
         fields: Sequence[DataField],
         *,
         same_length: Sequence[tuple[str, str]] = (),
+        module: str | None = None,
+        build_args: Mapping[str, Any] | None = None,
     ) -> None:
         names = [f.name for f in fields]
         if len(set(names)) != len(names):
@@ -131,6 +135,8 @@ class ReferenceModel:
         self.model = model
         self.fields: dict[str, DataField] = {f.name: f for f in fields}
         self.same_length = tuple(same_length)
+        self.module = module
+        self.build_args = dict(build_args or {})
         self._pymc: CompiledPyMC | None = None
         self._nutpie: Any = None
 

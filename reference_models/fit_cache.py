@@ -9,8 +9,10 @@
 with ``manifest`` holding:
 
 - the model: its ``name``, the caller's ``build_key`` (the keyword arguments given to
-  ``build_once``/``build``) and a fingerprint of its log-density graph (SHA-256 of
-  ``pytensor.printing.debugprint(model.logp(), print_type=True)``). The fingerprint catches an
+  ``build_once``/``build``) and the backend's fingerprint of the log density it samples (for
+  the PyMC graph backends the SHA-256 of
+  ``pytensor.printing.debugprint(model.logp(), print_type=True)``; for ``"jax"`` the SHA-256
+  of the source of the model's JAX density module). The fingerprint catches an
   edited model (another likelihood, another transform) and was measured identical across
   processes and before/after sampling, but it does not see every build argument (constants and
   group counts can leave it unchanged: ``hierarchical_kappa`` with ``n_groups=2`` and ``3``
@@ -20,7 +22,8 @@ with ``manifest`` holding:
 - the seed, the gate and the settings (``dataclasses.asdict`` plus the class name), with
   ``backend`` replaced by the backend it resolves to: ``"auto"`` and ``"pymc"`` share entries
   when nutpie is not installed, and ``"auto"`` fits made with and without nutpie do not;
-- ``__version__`` of numpy, pymc, pytensor and arviz, plus nutpie when that is the backend.
+- ``__version__`` of numpy, pymc, pytensor and arviz, plus the backend's own packages (nutpie;
+  jax, jaxlib and blackjax).
 
 ``canonical_json`` is ``json.dumps(sort_keys=True, separators=(",", ":"))`` of plain values;
 floats are written with ``repr`` (round-trips exactly), so ``1`` and ``1.0`` differ, as do
@@ -47,12 +50,10 @@ import contextlib
 import dataclasses
 import hashlib
 import importlib
-import io
 import json
 import os
 import tempfile
 import warnings
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,9 +61,9 @@ from typing import Any, Literal
 
 import arviz as az
 import numpy as np
-import pytensor
 
 from reference_models import sampling
+from reference_models.backends import get_backend
 from reference_models.base import ReferenceModel
 from reference_models.sampling import (
     ConvergenceGate,
@@ -77,7 +78,6 @@ VERSIONED_PACKAGES = ("numpy", "pymc", "pytensor", "arviz")
 _ENGINE = "h5netcdf"
 DEFAULT_SETTINGS = SamplerSettings()
 DEFAULT_GATE = ConvergenceGate()
-_fingerprints: weakref.WeakKeyDictionary[ReferenceModel, str] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -175,13 +175,13 @@ def fit_manifest(
     """Everything a fit depends on, as plain JSON-ready values (hashed by :func:`fit_key`)."""
     prepared = reference_model.prepare(data)
     backend = resolve_backend(settings.backend)
-    packages = (*VERSIONED_PACKAGES, "nutpie") if backend == "nutpie" else VERSIONED_PACKAGES
+    packages = (*VERSIONED_PACKAGES, *get_backend(backend).packages)
     return {
         "format": FORMAT,
         "model": {
             "name": reference_model.name,
             "build_key": _plain(dict(build_key) if build_key is not None else None),
-            "graph_sha256": graph_fingerprint(reference_model),
+            "graph_sha256": get_backend(backend).fingerprint(reference_model),
         },
         "data": {name: _array_digest(prepared[name]) for name in sorted(prepared)},
         "seed": _plain(seed),
@@ -189,15 +189,6 @@ def fit_manifest(
         "gate": _plain(gate),
         "versions": {p: str(importlib.import_module(p).__version__) for p in packages},
     }
-
-
-def graph_fingerprint(reference_model: ReferenceModel) -> str:
-    """SHA-256 of the typed ``debugprint`` of the model's log-density graph (cached per model)."""
-    if reference_model not in _fingerprints:
-        buffer = io.StringIO()
-        pytensor.printing.debugprint(reference_model.model.logp(), file=buffer, print_type=True)
-        _fingerprints[reference_model] = hashlib.sha256(buffer.getvalue().encode()).hexdigest()
-    return _fingerprints[reference_model]
 
 
 def canonical_json(value: Any) -> str:

@@ -37,7 +37,8 @@ def build(prior_alpha: float, prior_beta: float) -> ReferenceModel:
         distances = pm.Data("distances", np.zeros(0))
         kappa = pm.Gamma("kappa", alpha=a0, beta=b0)
         pm.Exponential("distances_obs", lam=kappa, observed=distances)
-    return ReferenceModel(NAME, model, fields)
+    build_args = {"prior_alpha": prior_alpha, "prior_beta": prior_beta}
+    return ReferenceModel(NAME, model, fields, module=NAME, build_args=build_args)
 
 
 def analytic_posterior(

@@ -123,6 +123,17 @@ def build(
         model,
         fields,
         same_length=[("own_distances", "own_group")],
+        module=NAME,
+        build_args={
+            "n_groups": n_groups,
+            "market": market,
+            "a0": a0,
+            "a0_median": a0_median,
+            "a0_log_sd": a0_log_sd,
+            "market_prior_shape": market_prior_shape,
+            "market_prior_mean": market_prior_mean,
+            "parameterisation": parameterisation,
+        },
     )
 
 

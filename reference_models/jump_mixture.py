@@ -81,7 +81,14 @@ def build(
         sigma_d = pm.Deterministic("sigma_d", scale * pt.exp(log_sd_rel))
         sigma_j = pm.Deterministic("sigma_j", sigma_d * (1.0 + pt.exp(log_excess)))
         pm.CustomDist("returns_obs", pi, sigma_d, sigma_j, logp=_mixture_logp, observed=returns)
-    return ReferenceModel(NAME, model, fields)
+    build_args = {
+        "pi_alpha": pi_alpha,
+        "pi_beta": pi_beta,
+        "sigma_d_log_sd": sigma_d_log_sd,
+        "ratio_median": ratio_median,
+        "ratio_log_sd": ratio_log_sd,
+    }
+    return ReferenceModel(NAME, model, fields, module=NAME, build_args=build_args)
 
 
 def _mixture_logp(value, pi, sigma_d, sigma_j):

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from reference_models import backends, sampling
 from reference_models import gamma_exponential as ge
-from reference_models import sampling
 from reference_models.base import ReferenceDataError
 from reference_models.exact_check import compare_with_exact
 from reference_models.sampling import ConvergenceGate, SamplerSettings, diagnose, fit
@@ -181,7 +181,7 @@ def test_backend_resolution(monkeypatch):
     installed = importlib.util.find_spec("nutpie") is not None
     assert sampling.resolve_backend("auto") == ("nutpie" if installed else "pymc")
     assert sampling.resolve_backend("pymc") == "pymc"
-    monkeypatch.setattr(sampling.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(backends.importlib.util, "find_spec", lambda name: None)
     assert sampling.resolve_backend("auto") == "pymc"
     with pytest.raises(ImportError, match="nutpie"):
         sampling.resolve_backend("nutpie")

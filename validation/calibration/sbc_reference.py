@@ -165,8 +165,9 @@ def rank_verdict(
     seed: int,
     seconds: float,
     extra: dict[str, Any] | None = None,
+    name: str = REFERENCE_GAMMA_EXPONENTIAL_RANKS,
 ) -> CheckResult:
-    """The serial path's verdict on replications 0..N-1 (ordered by k)."""
+    """The serial path's verdict on replications 0..N-1 (ordered by k), reported as ``name``."""
     s = settings
     ordered = sorted(results, key=lambda r: r.k)
     if [r.k for r in ordered] != list(range(s.n_replications)):
@@ -209,7 +210,7 @@ def rank_verdict(
         status = Status.FAIL if uni.rejected else Status.PASS
         statistic = uni.statistic
     return CheckResult(
-        name=REFERENCE_GAMMA_EXPONENTIAL_RANKS,
+        name=name,
         status=status,
         statistic=statistic,
         threshold=1.0,

@@ -1,0 +1,88 @@
+"""SBC replications per minute: the vectorised JAX rank SBC against ``simuk`` in one process.
+
+Model: the conjugate reference kappa ~ Gamma(5, rate 5/2500), d_i ~ Exp(rate kappa), with
+the same n for every data set (``n_min = n_max = n``, as simuk needs) and the same sampler
+settings for both: ``chains`` x (``tune`` warm-up + ``draws``) per replication.
+
+- jax: :func:`validation.calibration.sbc_vectorised.run_vectorised_ranks`, every replication
+  and chain in one ``jax.jit(jax.vmap(...))`` program, for each N in ``--reps``: "cold" is the
+  first call for that N (tracing and XLA compilation included: a new N is a new shape, so a
+  new program; the first cold row also pays JAX's start-up), "warm" a second call with
+  another seed (compiled program reused). Each includes simulation, ArviZ R-hat/ESS of every
+  replication, thinning, ranks and the uniformity verdict.
+- simuk 0.2.0: ``simuk.SBC`` with PyMC NUTS (:func:`benchmarks.sbc_dask.simuk_row`; it
+  rebuilds and recompiles the model per simulation, ranks all draws, no gate).
+
+The machine has 2 cores, shared: the load average is printed; ratios within one run are the
+useful part. Run: ``python -m benchmarks.sbc_jax [--reps 1000 100 300] [--simuk-n 20]``.
+On a machine with a GPU and the CUDA build of jaxlib (``pip install "jax[cuda12]"``) the same
+command runs on the GPU: JAX places the program on the first accelerator it finds (set
+``JAX_PLATFORMS=cpu`` to force the CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import time
+
+from benchmarks.sbc_dask import simuk_row
+from validation.calibration.sbc_vectorised import VECTORISED_SETTINGS, run_vectorised_ranks
+
+
+def jax_rows(reps: list[int], settings, seed: int) -> list[tuple[str, int, float, str, int]]:
+    rows = []
+    for n in reps:
+        s = dataclasses.replace(settings, n_replications=n)
+        for label, run_seed in (("cold", seed), ("warm", seed + 1)):
+            start = time.perf_counter()
+            result = run_vectorised_ranks(None, run_seed, settings=s)
+            wall = time.perf_counter() - start
+            rows.append((f"jax {label}", n, wall, result.status.value, result.details["n_usable"]))
+            print(f"  jax {label} N={n}: {wall:.1f} s, {result.status.value}", flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, nargs="+", default=[1000, 100, 300])
+    parser.add_argument("--simuk-n", type=int, default=20)
+    parser.add_argument("--n-data", type=int, default=100)
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--tune", type=int, default=300)
+    parser.add_argument("--chains", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    logging.getLogger("pymc").setLevel(logging.ERROR)
+    settings = dataclasses.replace(
+        VECTORISED_SETTINGS,
+        n_min=args.n_data,
+        n_max=args.n_data,
+        draws=args.draws,
+        tune=args.tune,
+        chains=args.chains,
+    )
+    print(
+        f"kappa ~ Gamma(5, 5/2500), d ~ Exp(kappa), n = {args.n_data}; draws={args.draws} "
+        f"tune={args.tune} chains={args.chains}; cpu_count={os.cpu_count()}, "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    rows = jax_rows(args.reps, settings, args.seed)
+    simuk = simuk_row(args.simuk_n, args.n_data, args.draws, args.tune, args.chains, 1)
+    simuk_rate = 60.0 * simuk.n / simuk.wall_s
+    print(f"{'path':<12} {'N':>5} {'wall s':>8} {'reps/min':>10} {'vs simuk':>9}  verdict")
+    for name, n, wall, status, usable in rows:
+        rate = 60.0 * n / wall
+        print(
+            f"{name:<12} {n:>5} {wall:>8.1f} {rate:>10.0f} {rate / simuk_rate:>8.0f}x  "
+            f"{status} ({usable}/{n} usable)"
+        )
+    print(f"{'simuk 0.2.0':<12} {simuk.n:>5} {simuk.wall_s:>8.1f} {simuk_rate:>10.1f} {1:>8}x")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
