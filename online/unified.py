@@ -259,8 +259,8 @@ class UnifiedParameterEstimator:
         buy = _side(is_buy)
         t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_ms)
 
+        bucket = self._clock.on_trade(p, s, t)  # first: the only component that can still reject
         self._advance(t)
-        bucket = self._clock.on_trade(p, s, t)
         self._micro.on_trade(s, buy, t)
         if self._mid is None:
             self.skipped["trades_before_book"] += 1

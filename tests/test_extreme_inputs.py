@@ -1,0 +1,62 @@
+"""Valid inputs at the ends of the documented ranges: no crash, no partial update, exact VWAPs.
+
+References are exact rational arithmetic (``fractions.Fraction``), independent of the float
+update under test.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from fractions import Fraction
+
+import pytest
+
+from online.unified import UnifiedParameterEstimator
+from online.volume_clock import VolumeClock, VolumeClockConfig
+
+ISSUE_TRADES = [(1.0, 100.0, 0), (1e12, 1e-9, 1), (1e-8, 1e15, 2)]
+
+
+def exact_vwap(trades: list[tuple[float, float]]) -> float:
+    notional = sum(Fraction(p) * Fraction(s) for p, s in trades)
+    return float(notional / sum(Fraction(s) for _, s in trades))
+
+
+def test_unified_accepts_the_extreme_trade_sequence_and_stays_json():
+    est = UnifiedParameterEstimator()
+    for price, size, t in ISSUE_TRADES:
+        est.on_trade(price, size, True, t)
+    assert est.counts["trade"] == 3
+    bucket = est._clock.last_bucket
+    assert bucket.vwap == pytest.approx(exact_vwap([(1e12, 1e-9), (1e-8, 1e15)]), rel=1e-15)
+    assert math.isfinite(bucket.log_return)
+    assert bucket.log_return == pytest.approx(math.log(bucket.vwap), rel=1e-15)  # prev vwap 1
+    json.dumps(est.state_dict(), allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    "trades",
+    [
+        [(1e12, 1e-9), (1e-8, 1e15)],
+        [(1e-8, 1e15), (1e12, 1e-9)],
+        [(1e-300, 1e300), (1e300, 1e-300), (1.0, 1.0)],
+        [(3.0, 1.0), (5e-324, 1e300), (7.0, 2.0)],
+        [(101.37, 3.0), (101.37, 1e-3), (101.37, 9999.0)],
+    ],
+)
+def test_vwap_is_positive_and_matches_exact_arithmetic(trades):
+    clock = VolumeClock(VolumeClockConfig(initial_threshold=1e308, max_threshold=1e308))
+    for t, (price, size) in enumerate(trades):
+        assert clock.on_trade(price, size, t) is None
+    vwap = clock._b_vwap
+    assert vwap > 0.0
+    assert vwap == pytest.approx(exact_vwap(trades), rel=4 * len(trades) * 2**-52)
+
+
+def test_log_return_is_finite_when_the_vwap_ratio_leaves_float_range():
+    clock = VolumeClock(VolumeClockConfig(initial_threshold=100.0))
+    clock.on_trade(1e-300, 100.0, 0)
+    bucket = clock.on_trade(1e300, 1e3, 1)
+    assert 1e300 / 1e-300 == math.inf  # the ratio form would give log(inf)
+    assert bucket.log_return == pytest.approx(600 * math.log(10.0), rel=1e-15)
