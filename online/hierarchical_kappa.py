@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.gamma_posterior import GammaPosterior
 from online.rolling_sums import (
@@ -236,6 +236,7 @@ class HierarchicalKappa:
         )
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> HierarchicalKappa:
         """Restore an estimator saved by :meth:`state_dict`."""
         config, state = unpack("HierarchicalKappa", HierarchicalKappaConfig, data)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.gamma_posterior import GammaPosterior
 from online.rolling_sums import RollingWindow, check_timestamp, check_window_ms
@@ -134,6 +134,7 @@ class VolumeWeightedKappa:
         return pack("VolumeWeightedKappa", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> VolumeWeightedKappa:
         config, state = unpack("VolumeWeightedKappa", VolumeWeightedKappaConfig, data)
         est = cls(config)
@@ -243,6 +244,7 @@ class LinearBlendKappa:
         return pack("LinearBlendKappa", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> LinearBlendKappa:
         config, state = unpack("LinearBlendKappa", LinearBlendKappaConfig, data)
         est = cls(config)
@@ -336,6 +338,7 @@ class BinaryJumpClassifier:
         return pack("BinaryJumpClassifier", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> BinaryJumpClassifier:
         config, state = unpack("BinaryJumpClassifier", BinaryJumpConfig, data)
         try:
@@ -427,6 +430,7 @@ class OneSecondEWMAVariance:
         return pack("OneSecondEWMAVariance", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> OneSecondEWMAVariance:
         config, state = unpack("OneSecondEWMAVariance", OneSecondEWMAConfig, data)
         obj = cls(config)

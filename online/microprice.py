@@ -53,6 +53,7 @@ price. Fitting it still matters, as it keeps the drift from biasing b1 and b2. B
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ from typing import Any
 import numpy as np
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.ewma import tick_alpha
 
@@ -315,6 +316,7 @@ class MicropriceEstimator:
         return pack("MicropriceEstimator", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> MicropriceEstimator:
         config, state = unpack("MicropriceEstimator", MicropriceConfig, data)
         obj = cls(config)
@@ -328,6 +330,9 @@ class MicropriceEstimator:
                 (int(t), float(m), float(i), float(f), float(h))
                 for t, m, i, f, h in state["pending"]
             )
+            times = [p[0] for p in obj._pending]
+            if any(b < a for a, b in itertools.pairwise(times)):
+                raise ValueError("pending observations out of time order")
             obj._dropped = int(state["dropped"])
             obj._abs_y = float(state["abs_y"])
             obj._weight = float(state["weight"])

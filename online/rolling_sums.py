@@ -28,6 +28,7 @@ The caller validates inputs and guarantees timestamps are non-decreasing.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from typing import Any
@@ -55,11 +56,8 @@ def check_non_negative(field: str, value: float) -> float:
     return _checks.non_negative(field, value)
 
 
-def check_timestamp(field: str, value: int, last: int | None) -> int:
-    """``_checks.timestamp`` with a fast path for a plain int not before ``last``."""
-    if type(value) is int and value >= 0 and (last is None or value >= last):
-        return value
-    return _checks.timestamp(field, value, last)
+check_timestamp = _checks.timestamp
+"""The shared timestamp check (it has the fast path for a plain int in range)."""
 
 
 class RollingWindow:
@@ -200,6 +198,8 @@ class RollingWindow:
             raise StateDictError(f"malformed rolling window state: {exc}") from exc
         if len(times) != len(values):
             raise StateDictError("rolling window state has unequal timestamps and values")
+        if any(b < a for a, b in itertools.pairwise(times)):
+            raise StateDictError("rolling window state has timestamps out of order")
         window._times.extend(times)
         window._values.extend(values)
         return window

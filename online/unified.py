@@ -75,7 +75,7 @@ from typing import Any
 import numpy as np
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.bipower import BipowerConfig, MultiScaleBipowerEstimator
 from online.conjugate_kappa import ConjugateBayesianKappa, ConjugateKappaConfig
 from online.covariance import ParameterCovariance, ParameterCovarianceConfig
@@ -481,6 +481,7 @@ class UnifiedParameterEstimator:
         return pack("UnifiedParameterEstimator", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> UnifiedParameterEstimator:
         """Restore an estimator saved by :meth:`state_dict`."""
         config, state = unpack(

@@ -46,7 +46,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.ewma import TickEWMA
 from online.rolling_sums import RollingWindow, check_window_ms
@@ -253,6 +253,7 @@ class VolumeClock:
         return pack("VolumeClock", self._config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> VolumeClock:
         config, state = unpack("VolumeClock", VolumeClockConfig, data)
         obj = cls(config)

@@ -10,8 +10,11 @@ import json
 import math
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
+import online
+from online.errors import InvalidInputError
 from online.unified import UnifiedParameterEstimator
 from online.volume_clock import VolumeClock, VolumeClockConfig
 
@@ -58,5 +61,53 @@ def test_log_return_is_finite_when_the_vwap_ratio_leaves_float_range():
     clock = VolumeClock(VolumeClockConfig(initial_threshold=100.0))
     clock.on_trade(1e-300, 100.0, 0)
     bucket = clock.on_trade(1e300, 1e3, 1)
-    assert 1e300 / 1e-300 == math.inf  # the ratio form would give log(inf)
+    assert math.isinf(1e300 / 1e-300)  # the ratio form would give log(inf)
     assert bucket.log_return == pytest.approx(600 * math.log(10.0), rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        10**400,
+        2**53 + 1,
+        np.float64("nan"),
+        np.float32("inf"),
+        np.float32(1.5),
+        np.float64(2.5),
+        float(2**60),
+        np.bool_(True),
+        "7",
+    ],
+    ids=repr,
+)
+def test_bad_timestamps_raise_invalid_input_and_change_nothing(timestamp):
+    clock = VolumeClock()
+    clock.on_trade(100.0, 10.0, 5)
+    before = json.dumps(clock.state_dict())
+    with pytest.raises(InvalidInputError, match="timestamp_ms"):
+        clock.on_trade(100.0, 10.0, timestamp)
+    assert json.dumps(clock.state_dict()) == before
+    hybrid = online.HybridEWMA(5.0, 1000.0)
+    with pytest.raises(InvalidInputError, match="timestamp_ms"):
+        hybrid.update(1.0, timestamp)
+
+
+def test_integral_numpy_timestamps_are_accepted_as_int():
+    clock = VolumeClock()
+    clock.on_trade(100.0, 10.0, np.int64(5))
+    clock.on_trade(100.0, 10.0, np.float64(6.0))
+    assert json.loads(json.dumps(clock.state_dict()))["state"]["last_ms"] == 6
+
+
+def test_huge_int_values_raise_invalid_input():
+    with pytest.raises(InvalidInputError, match="price"):
+        VolumeClock().on_trade(10**400, 1.0, 0)
+
+
+def test_configs_of_numpy_scalars_keep_state_dict_json():
+    cfg = online.MicropriceConfig(half_life_obs=np.float64(500.0), ridge=np.float32(0.5))
+    est = online.MicropriceEstimator(cfg)
+    est.on_book(99.99, 5.0, 100.01, 7.0, 0)
+    text = json.dumps(est.state_dict(), allow_nan=False)
+    restored = online.MicropriceEstimator.from_state_dict(json.loads(text))
+    assert restored.config.ridge == 0.5 and json.dumps(restored.state_dict()) == text
