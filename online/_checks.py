@@ -37,6 +37,19 @@ def positive(field: str, value: float) -> float:
     return x
 
 
+MAX_KAPPA = 1e100
+"""Largest accepted kappa (1 / fraction of the mid): beyond it Gamma quantiles of a prior
+centred there overflow; a spread below 1e-100 of the mid is a unit error, not a market."""
+
+
+def kappa(field: str, value: float) -> float:
+    """Return ``value`` if it is a kappa in (0, MAX_KAPPA] (1 / fraction of the mid)."""
+    k = positive(field, value)
+    if k > MAX_KAPPA:
+        raise InvalidInputError(field, value, f"must be <= {MAX_KAPPA:g}")
+    return k
+
+
 def non_negative(field: str, value: float) -> float:
     """Return ``value`` if it is finite and >= 0."""
     if type(value) is float and 0.0 <= value < math.inf:

@@ -9,8 +9,8 @@ decorator on each ``from_state_dict``. A state dict is accepted only when
 
 1. it is strict JSON: ``json.dumps(data, allow_nan=False)`` succeeds (no NaN or inf, no NumPy
    scalars or other non-JSON objects);
-2. every integer in it is >= 0 (integers in states and configs are counts, timestamps in ms
-   and window lengths);
+2. every integer in it lies in [0, 2**53] (integers in states and configs are counts,
+   timestamps in ms and window lengths, all exact as float64);
 3. restoring it and saving again gives it back exactly, compared as canonical JSON: a string
    where a number belongs (``"1.5"``), ``1`` for ``1.0`` or ``True`` for ``1``, a missing
    config field the loader would fill with the production default, or an extra key all
@@ -34,6 +34,7 @@ import numpy as np
 from online.errors import StateDictError
 
 STATE_VERSION = 1
+MAX_INT = 2**53
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -80,14 +81,14 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def _negative_int(value: Any, path: str) -> str | None:
-    """Path of the first integer < 0 in ``value``, or None."""
-    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+def _bad_int(value: Any, path: str) -> str | None:
+    """Path of the first integer outside [0, 2**53] in ``value``, or None."""
+    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_INT:
         return path
     if isinstance(value, dict | list | tuple):
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
-            found = _negative_int(item, f"{path}.{key}" if path else str(key))
+            found = _bad_int(item, f"{path}.{key}" if path else str(key))
             if found is not None:
                 return found
     return None
@@ -132,9 +133,9 @@ def strict_loader(load: Callable[[type[T], dict[str, Any]], T]) -> Callable[...,
             given = _canonical(data)
         except (TypeError, ValueError) as exc:
             raise StateDictError(f"{name} state dict is not strict JSON: {exc}") from None
-        negative = _negative_int(data, "")
-        if negative is not None:
-            raise StateDictError(f"{name} state dict: {negative} is a negative integer")
+        bad_int = _bad_int(data, "")
+        if bad_int is not None:
+            raise StateDictError(f"{name} state dict: {bad_int} is an integer outside [0, 2**53]")
         try:
             obj = load(cls, data)
             saved = obj.state_dict()  # type: ignore[attr-defined]

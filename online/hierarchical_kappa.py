@@ -145,8 +145,12 @@ class HierarchicalKappa:
         Raises:
             InvalidInputError: if kappa is not finite and > 0 or conf is outside (0, 1].
         """
-        k = _checks.positive("kappa", kappa)
+        k = _checks.kappa("kappa", kappa)
         c = _check_conf(conf)
+        if not 0.0 < c * self.config.prior_alpha / k < math.inf:
+            raise InvalidInputError(
+                "kappa", kappa, f"prior rate conf * a0 / kappa (conf {c}) leaves float64 range"
+            )
         self._market_kappa = k
         self._market_conf = c
 

@@ -49,7 +49,7 @@ from online import _checks
 from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.ewma import TickEWMA
-from online.rolling_sums import RollingWindow, check_window_ms
+from online.rolling_sums import RollingWindow, check_positive, check_window_ms
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,7 @@ class VolumeClock:
             timestamp_ms: integer ms, not before the previous trade.
         """
         p = _checks.positive("price", price)
-        s = _checks.positive("size", size)
+        s = check_positive("size", size)
         t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_ms)
         volume = self._b_volume + s
         if not math.isfinite(volume):

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import online
+from online._checks import MAX_TIMESTAMP_MS
 
 # argument kinds: "return" (log return), "distance" (fraction of the mid), "positive", "nonneg",
 # "unit" (in (0, 1]), "price", "size", "side", "ts" (timestamp ms), "move" (bp or None),
@@ -170,7 +171,7 @@ def valid_value(kind: str, rng: np.random.Generator, last_ms: int) -> list[Any]:
     if kind == "side":
         return [bool(rng.random() < 0.5)]
     if kind == "ts":
-        return [last_ms + int(rng.integers(0, 400))]
+        return [min(last_ms + int(rng.integers(0, 400)), MAX_TIMESTAMP_MS)]
     if kind == "move":
         return [None if rng.random() < 0.5 else float(rng.normal(0.0, 5.0))]
     if kind == "book":

@@ -43,8 +43,8 @@ def test_unified_accepts_the_extreme_trade_sequence_and_stays_json():
     [
         [(1e12, 1e-9), (1e-8, 1e15)],
         [(1e-8, 1e15), (1e12, 1e-9)],
-        [(1e-300, 1e300), (1e300, 1e-300), (1.0, 1.0)],
-        [(3.0, 1.0), (5e-324, 1e300), (7.0, 2.0)],
+        [(1e-300, 1e100), (1e300, 1e-100), (1.0, 1.0)],
+        [(3.0, 1.0), (5e-324, 1e100), (7.0, 2.0)],
         [(101.37, 3.0), (101.37, 1e-3), (101.37, 9999.0)],
     ],
 )
@@ -111,3 +111,34 @@ def test_configs_of_numpy_scalars_keep_state_dict_json():
     text = json.dumps(est.state_dict(), allow_nan=False)
     restored = online.MicropriceEstimator.from_state_dict(json.loads(text))
     assert restored.config.ridge == 0.5 and json.dumps(restored.state_dict()) == text
+
+
+@pytest.mark.parametrize(
+    ("make", "call"),
+    [
+        (VolumeClock, lambda e: e.on_trade(100.0, 1e101, 10)),
+        (online.ConjugateBayesianKappa, lambda e: e.update(1e101, 10)),
+        (online.HierarchicalKappa, lambda e: e.update_from_fill(1e101, 10)),
+        (online.LinearBlendKappa, lambda e: e.update_from_fill(1e101, 10)),
+        (online.VolumeWeightedKappa, lambda e: e.update(1e-3, 1e101, 10)),
+        (online.HierarchicalKappa, lambda e: e.update_market_kappa(1e101, 0.5)),
+        (online.LinearBlendKappa, lambda e: e.update_market_kappa(5e-324)),
+    ],
+    ids=[
+        "clock size",
+        "kappa distance",
+        "own distance",
+        "blend distance",
+        "vw size",
+        "market kappa",
+        "blend kappa",
+    ],
+)
+def test_values_whose_sums_or_priors_would_overflow_are_refused(make, call):
+    """Window values above 1e100 (squares would overflow m2) and kappas whose prior rate
+    leaves float range were accepted and made the state non-JSON or a read-out raise."""
+    est = make()
+    before = json.dumps(est.state_dict(), allow_nan=False)
+    with pytest.raises(InvalidInputError):
+        call(est)
+    assert json.dumps(est.state_dict(), allow_nan=False) == before
