@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 from online.errors import InvalidInputError
+
+MAX_TIMESTAMP_MS = 2**53
+"""Largest accepted timestamp (ms, about 285 000 years): every timestamp and every difference
+of two is exactly representable as a float64, so time decays and durations stay exact."""
 
 
 def finite(field: str, value: float) -> float:
@@ -14,7 +18,10 @@ def finite(field: str, value: float) -> float:
         return value
     if isinstance(value, bool) or not isinstance(value, Real):
         raise InvalidInputError(field, value, "must be a real number")
-    x = float(value)
+    try:
+        x = float(value)
+    except (OverflowError, ValueError, TypeError):  # e.g. a Python int beyond float range
+        raise InvalidInputError(field, value, "must be finite") from None
     if not math.isfinite(x):
         raise InvalidInputError(field, value, "must be finite")
     return x
@@ -28,6 +35,19 @@ def positive(field: str, value: float) -> float:
     if x <= 0.0:
         raise InvalidInputError(field, value, "must be > 0")
     return x
+
+
+MAX_KAPPA = 1e100
+"""Largest accepted kappa (1 / fraction of the mid): beyond it Gamma quantiles of a prior
+centred there overflow; a spread below 1e-100 of the mid is a unit error, not a market."""
+
+
+def kappa(field: str, value: float) -> float:
+    """Return ``value`` if it is a kappa in (0, MAX_KAPPA] (1 / fraction of the mid)."""
+    k = positive(field, value)
+    if k > MAX_KAPPA:
+        raise InvalidInputError(field, value, f"must be <= {MAX_KAPPA:g}")
+    return k
 
 
 def non_negative(field: str, value: float) -> float:
@@ -57,14 +77,33 @@ def unit_interval_closed(field: str, value: float) -> float:
 
 
 def timestamp(field: str, value: int, last: int | None) -> int:
-    """Return ``value`` as int if it is a non-negative integer not before ``last`` (ms)."""
-    if isinstance(value, bool) or not isinstance(value, int | Real):
+    """Return ``value`` as int if it is an integer in [0, MAX_TIMESTAMP_MS] not before ``last``.
+
+    Integers of any type (``int``, NumPy integers) and integral floats are accepted; NaN, inf,
+    non-integral values (also NumPy floats, never truncated), bools and values beyond
+    MAX_TIMESTAMP_MS raise :class:`InvalidInputError`.
+
+    >>> timestamp("timestamp_ms", 1_000.0, 999)
+    1000
+    """
+    if type(value) is int and 0 <= value <= MAX_TIMESTAMP_MS and (last is None or value >= last):
+        return value  # fast path for the common case
+    if isinstance(value, bool) or not isinstance(value, Real):
         raise InvalidInputError(field, value, "must be an integer timestamp in ms")
-    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-        raise InvalidInputError(field, value, "must be an integer timestamp in ms")
-    t = int(value)
+    if isinstance(value, Integral):
+        t = int(value)
+    else:
+        try:
+            x = float(value)
+        except (OverflowError, ValueError, TypeError):
+            raise InvalidInputError(field, value, "must be an integer timestamp in ms") from None
+        if not (math.isfinite(x) and x.is_integer()):
+            raise InvalidInputError(field, value, "must be an integer timestamp in ms")
+        t = int(x)
     if t < 0:
         raise InvalidInputError(field, value, "must be >= 0")
+    if t > MAX_TIMESTAMP_MS:
+        raise InvalidInputError(field, value, f"must be <= {MAX_TIMESTAMP_MS} (2**53 ms)")
     if last is not None and t < last:
         raise InvalidInputError(field, value, f"goes backwards (last timestamp {last})")
     return t

@@ -83,7 +83,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.ewma import TickEWMA
 
@@ -293,6 +293,7 @@ class MultiScaleBipowerEstimator:
         return pack("MultiScaleBipowerEstimator", self._config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> MultiScaleBipowerEstimator:
         config, state = unpack("MultiScaleBipowerEstimator", BipowerConfig, data)
         obj = cls(config)

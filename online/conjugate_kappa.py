@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import StateDictError
 from online.gamma_posterior import GammaPosterior
 from online.heavy_tail import HeavyTailConfig, HeavyTailDetector, coefficient_of_variation
@@ -154,6 +154,7 @@ class ConjugateBayesianKappa:
         )
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> ConjugateBayesianKappa:
         """Restore an estimator saved by :meth:`state_dict`."""
         config, state = unpack("ConjugateBayesianKappa", ConjugateKappaConfig, data)

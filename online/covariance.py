@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 
 
@@ -147,6 +147,7 @@ class ParameterCovariance:
         return pack("ParameterCovariance", self._config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> ParameterCovariance:
         config, state = unpack("ParameterCovariance", ParameterCovarianceConfig, data)
         obj = cls(config)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 
 _LN2 = math.log(2.0)
@@ -115,6 +115,7 @@ class TickEWMA:
         return pack("TickEWMA", self._config, {"value": self._value, "tick_count": self._count})
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> TickEWMA:
         config, state = unpack("TickEWMA", TickEWMAConfig, data)
         obj = cls(config.half_life_ticks, config.initial)
@@ -205,6 +206,7 @@ class TickEWMAVariance:
         return pack("TickEWMAVariance", self._config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> TickEWMAVariance:
         config, state = unpack("TickEWMAVariance", TickEWMAVarianceConfig, data)
         obj = cls(config.half_life_ticks)
@@ -310,6 +312,7 @@ class HybridEWMA:
         return pack("HybridEWMA", self._config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> HybridEWMA:
         config, state = unpack("HybridEWMA", HybridEWMAConfig, data)
         obj = cls(config.half_life_ticks, config.time_half_life_ms)

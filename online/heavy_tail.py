@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.rolling_sums import RollingWindow, check_non_negative
 
@@ -134,6 +134,7 @@ class HeavyTailDetector:
         )
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> HeavyTailDetector:
         """Restore a detector saved by :meth:`state_dict`."""
         config, state = unpack("HeavyTailDetector", HeavyTailConfig, data)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.gamma_posterior import GammaPosterior
 from online.rolling_sums import (
@@ -145,8 +145,12 @@ class HierarchicalKappa:
         Raises:
             InvalidInputError: if kappa is not finite and > 0 or conf is outside (0, 1].
         """
-        k = _checks.positive("kappa", kappa)
+        k = _checks.kappa("kappa", kappa)
         c = _check_conf(conf)
+        if not 0.0 < c * self.config.prior_alpha / k < math.inf:
+            raise InvalidInputError(
+                "kappa", kappa, f"prior rate conf * a0 / kappa (conf {c}) leaves float64 range"
+            )
         self._market_kappa = k
         self._market_conf = c
 
@@ -236,6 +240,7 @@ class HierarchicalKappa:
         )
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> HierarchicalKappa:
         """Restore an estimator saved by :meth:`state_dict`."""
         config, state = unpack("HierarchicalKappa", HierarchicalKappaConfig, data)

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.ewma import TickEWMA
 
@@ -302,6 +302,7 @@ class MarketKappaFromL2:
         return pack("MarketKappaFromL2", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> MarketKappaFromL2:
         config, state = unpack("MarketKappaFromL2", L2KappaConfig, data)
         obj = cls(config)

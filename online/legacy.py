@@ -30,10 +30,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.gamma_posterior import GammaPosterior
-from online.rolling_sums import RollingWindow, check_timestamp, check_window_ms
+from online.rolling_sums import (
+    MAX_VALUE,
+    RollingWindow,
+    check_non_negative,
+    check_positive,
+    check_timestamp,
+    check_window_ms,
+)
 
 ASSUMED_GAP_MS = 1000
 """The V1 EWMA's assumption about the time between observations (1 s)."""
@@ -90,11 +97,11 @@ class VolumeWeightedKappa:
             InvalidInputError: bad distance, size or timestamp (state unchanged).
         """
         d = _checks.non_negative("distance", distance)
-        v = _checks.positive("size", size)
+        v = check_positive("size", size)
         t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
         vd = v * max(d, self.config.min_distance)
-        if not math.isfinite(vd):
-            raise InvalidInputError("size", size, "size * distance overflows float64")
+        if not vd <= MAX_VALUE:
+            raise InvalidInputError("size", size, f"size * distance exceeds {MAX_VALUE:g}")
         self._last_ms = t
         for window, x in ((self._volume, v), (self._weighted, vd)):
             window.evict(t)
@@ -134,6 +141,7 @@ class VolumeWeightedKappa:
         return pack("VolumeWeightedKappa", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> VolumeWeightedKappa:
         config, state = unpack("VolumeWeightedKappa", VolumeWeightedKappaConfig, data)
         est = cls(config)
@@ -189,15 +197,19 @@ class LinearBlendKappa:
         Raises:
             InvalidInputError: bad distance or timestamp (state unchanged).
         """
-        d = _checks.non_negative("distance", distance)
+        d = check_non_negative("distance", distance)
         t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
         self._last_ms = t
         self._window.evict(t)
         self._window.push(t, max(d, self.config.min_distance))
 
     def update_market_kappa(self, kappa: float) -> None:
-        """Set kappa_market (> 0, 1/fraction of mid)."""
-        self._market_kappa = _checks.positive("kappa", kappa)
+        """Set kappa_market (> 0, 1/fraction of mid) such that the posterior rate
+        (a0 + n) / kappa stays a positive finite float (checked for n = 0)."""
+        k = _checks.kappa("kappa", kappa)
+        if not 0.0 < self.config.prior_alpha / k < math.inf:
+            raise InvalidInputError("kappa", kappa, "prior_alpha / kappa leaves float64 range")
+        self._market_kappa = k
 
     def advance(self, timestamp_ms: int) -> None:
         """Move the clock to ``timestamp_ms`` and evict old fills."""
@@ -243,6 +255,7 @@ class LinearBlendKappa:
         return pack("LinearBlendKappa", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> LinearBlendKappa:
         config, state = unpack("LinearBlendKappa", LinearBlendKappaConfig, data)
         est = cls(config)
@@ -336,6 +349,7 @@ class BinaryJumpClassifier:
         return pack("BinaryJumpClassifier", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> BinaryJumpClassifier:
         config, state = unpack("BinaryJumpClassifier", BinaryJumpConfig, data)
         try:
@@ -427,6 +441,7 @@ class OneSecondEWMAVariance:
         return pack("OneSecondEWMAVariance", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> OneSecondEWMAVariance:
         config, state = unpack("OneSecondEWMAVariance", OneSecondEWMAConfig, data)
         obj = cls(config)

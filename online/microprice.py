@@ -29,7 +29,22 @@ The ridge (default 1.0, i.e. one pseudo-observation's worth of pull toward 0 for
 coefficient, against an effective sample size ``sum w ~ half_life_obs / ln 2`` ~ 2900) keeps
 the 3x3 system well posed while a feature is constant (no trades yet: F = 0 throughout).
 
-``microprice = mid * (1 + b1 I + b2 F)`` in the price unit of the book. The intercept is left
+Robustness. One bad quote (a book at 1000x the price, inside the accepted range) must not
+ruin the fit for thousands of books, so each target is winsorised before it enters A and c::
+
+    y <- clip(y, -z, z),  z = outlier_scale * max(mean_w |y|, h_t / m_t)
+
+with ``mean_w |y|`` the exponentially weighted (same ``lam``) mean of the earlier clipped
+targets and ``h_t / m_t`` the observation's own half spread as a fraction of its mid (the
+floor that bounds the first targets, before any scale exists). At the default
+``outlier_scale = 10`` a Gaussian target is clipped beyond about 12.5 sd (mean |y| = 0.8 sd),
+so clean data are untouched, while a mid 1000x off contributes at most z. The output is
+bounded as well: the fitted correction is clipped to the last book's half spread, so the
+microprice always lies in [best bid, best ask]::
+
+    microprice = mid + clip(mid (b1 I + b2 F), -h, h),  h = (ask - bid) / 2
+
+in the price unit of the book. The intercept is left
 out: b0 is the average drift of the mid over the recent past, a property of the time period
 rather than of the book state; adding it would extrapolate the recent trend into the fair
 price. Fitting it still matters, as it keeps the drift from biasing b1 and b2. Before
@@ -38,6 +53,7 @@ price. Fitting it still matters, as it keeps the drift from biasing b1 and b2. B
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -46,7 +62,7 @@ from typing import Any
 import numpy as np
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.ewma import tick_alpha
 
@@ -67,6 +83,8 @@ class MicropriceConfig:
         flow_half_life_trades: half-life of the flow-imbalance EWMAs, in trades (> 0).
         min_observations: matured observations needed before the fit is used (integer >= 1).
         max_pending: bound on the FIFO of observations awaiting their horizon (integer >= 1).
+        outlier_scale: targets are clipped to this many times max(weighted mean |y|, the
+            observation's relative half spread) (> 0; 10).
     """
 
     horizon_ms: int = 1000
@@ -75,6 +93,7 @@ class MicropriceConfig:
     flow_half_life_trades: float = 20.0
     min_observations: int = 100
     max_pending: int = 10_000
+    outlier_scale: float = 10.0
 
     def __post_init__(self) -> None:
         for name in ("horizon_ms", "min_observations", "max_pending"):
@@ -84,6 +103,7 @@ class MicropriceConfig:
         _checks.positive("half_life_obs", self.half_life_obs)
         _checks.non_negative("ridge", self.ridge)
         _checks.positive("flow_half_life_trades", self.flow_half_life_trades)
+        _checks.positive("outlier_scale", self.outlier_scale)
 
 
 class MicropriceEstimator:
@@ -97,9 +117,12 @@ class MicropriceEstimator:
         self._c = [0.0] * 3
         self._n = 0
         self._beta: tuple[float, float, float] | None = None  # solve cache, cleared by _add
-        self._pending: deque[tuple[int, float, float, float]] = deque()
+        self._abs_y = 0.0  # sum_i w_i |y_i| over the clipped targets
+        self._weight = 0.0  # sum_i w_i
+        self._pending: deque[tuple[int, float, float, float, float]] = deque()
         self._dropped = 0
         self._mid: float | None = None
+        self._half_spread = 0.0
         self._imbalance = 0.0
         self._flow_num = 0.0
         self._flow_den = 0.0
@@ -138,12 +161,16 @@ class MicropriceEstimator:
         horizon = self.config.horizon_ms
         pending = self._pending
         while pending and pending[0][0] + horizon < t:
-            _, m0, i0, f0 = pending.popleft()
-            self._add(i0, f0, (self._mid - m0) / m0)
+            _, m0, i0, f0, h0 = pending.popleft()
+            self._add(i0, f0, (self._mid - m0) / m0, h0)
         self._mid = 0.5 * (bp + ap)
+        self._half_spread = 0.5 * (ap - bp)
         self._imbalance = (qb - qa) / (qb + qa)
         if len(pending) < self.config.max_pending:
-            pending.append((t, self._mid, self._imbalance, self.flow_imbalance))
+            relative_half_spread = self._half_spread / self._mid
+            pending.append(
+                (t, self._mid, self._imbalance, self.flow_imbalance, relative_half_spread)
+            )
         else:
             self._dropped += 1
         self._last_ms = t
@@ -172,8 +199,13 @@ class MicropriceEstimator:
         self._trades += 1
         self._last_ms = t
 
-    def _add(self, imbalance: float, flow: float, y: float) -> None:
+    def _add(self, imbalance: float, flow: float, y: float, relative_half_spread: float) -> None:
         lam, a, c = self._lam, self._a, self._c
+        scale = self._abs_y / self._weight if self._weight > 0.0 else 0.0
+        z = self.config.outlier_scale * max(scale, relative_half_spread)
+        y = min(z, max(-z, y))
+        self._abs_y = lam * self._abs_y + abs(y)
+        self._weight = lam * self._weight + 1.0
         x = (1.0, imbalance, flow)
         for k, (i, j) in enumerate(_A_INDEX):
             a[k] = lam * a[k] + x[i] * x[j]
@@ -226,14 +258,17 @@ class MicropriceEstimator:
         return (float(beta[0]), float(beta[1]), float(beta[2]))
 
     def microprice(self) -> float | None:
-        """mid * (1 + b1 I + b2 F) (price units of the book); the mid while the fit is not
-        valid; None before the first book update."""
+        """mid + clip(mid (b1 I + b2 F), -h, h) with h the half spread (price units of the
+        book), so it lies in [bid, ask]; the mid while the fit is not valid; None before the
+        first book update."""
         if self._mid is None:
             return None
         beta = self.coefficients
         if beta is None:
             return self._mid
-        return self._mid * (1.0 + beta[1] * self._imbalance + beta[2] * self.flow_imbalance)
+        correction = self._mid * (beta[1] * self._imbalance + beta[2] * self.flow_imbalance)
+        h = self._half_spread
+        return self._mid + min(h, max(-h, correction))
 
     @property
     def observation_count(self) -> int:
@@ -268,7 +303,10 @@ class MicropriceEstimator:
             "n": self._n,
             "pending": [list(p) for p in self._pending],
             "dropped": self._dropped,
+            "abs_y": self._abs_y,
+            "weight": self._weight,
             "mid": self._mid,
+            "half_spread": self._half_spread,
             "imbalance": self._imbalance,
             "flow_num": self._flow_num,
             "flow_den": self._flow_den,
@@ -278,6 +316,7 @@ class MicropriceEstimator:
         return pack("MicropriceEstimator", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> MicropriceEstimator:
         config, state = unpack("MicropriceEstimator", MicropriceConfig, data)
         obj = cls(config)
@@ -288,10 +327,17 @@ class MicropriceEstimator:
                 raise ValueError("A needs 6 entries and c 3")
             obj._n = int(state["n"])
             obj._pending = deque(
-                (int(t), float(m), float(i), float(f)) for t, m, i, f in state["pending"]
+                (int(t), float(m), float(i), float(f), float(h))
+                for t, m, i, f, h in state["pending"]
             )
+            times = [p[0] for p in obj._pending]
+            if any(b < a for a, b in itertools.pairwise(times)):
+                raise ValueError("pending observations out of time order")
             obj._dropped = int(state["dropped"])
+            obj._abs_y = float(state["abs_y"])
+            obj._weight = float(state["weight"])
             obj._mid = None if state["mid"] is None else float(state["mid"])
+            obj._half_spread = float(state["half_spread"])
             obj._imbalance = float(state["imbalance"])
             obj._flow_num = float(state["flow_num"])
             obj._flow_den = float(state["flow_den"])

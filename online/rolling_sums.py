@@ -22,12 +22,15 @@ Running statistics, each O(1) per insertion or eviction:
   the last recomputation (removals then cancel most of it and the rounding left over is no
   longer small relative to what remains). A window of 0 or 1 values is always exact.
 
-Values are plain floats in whatever unit the caller uses; timestamps are integer milliseconds.
-The caller validates inputs and guarantees timestamps are non-decreasing.
+Values are plain floats in whatever unit the caller uses, with |x| <= MAX_VALUE = 1e100 (the
+callers validate with :func:`check_non_negative` / :func:`check_positive`): squared deviations
+stay below 4e200, so ``total`` and ``m2`` stay finite for any realistic count. Timestamps are
+integer milliseconds; the caller guarantees they are non-decreasing.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import deque
 from typing import Any
@@ -36,6 +39,8 @@ from online import _checks
 from online.errors import InvalidInputError, StateDictError
 
 RECOMPUTE_MIN_EVICTIONS = 1024
+MAX_VALUE = 1e100
+"""Largest value a window accepts (any unit): its sums and second moments stay finite."""
 CANCELLATION_RATIO = 1e-4
 
 
@@ -49,17 +54,27 @@ def check_window_ms(value: int) -> int:
 
 
 def check_non_negative(field: str, value: float) -> float:
-    """``_checks.non_negative`` with a fast path for a plain finite float >= 0."""
-    if type(value) is float and 0.0 <= value < math.inf:
+    """A window value: ``_checks.non_negative`` and <= MAX_VALUE (fast path for a float)."""
+    if type(value) is float and 0.0 <= value <= MAX_VALUE:
         return value
-    return _checks.non_negative(field, value)
+    return _bounded(field, value, _checks.non_negative(field, value))
 
 
-def check_timestamp(field: str, value: int, last: int | None) -> int:
-    """``_checks.timestamp`` with a fast path for a plain int not before ``last``."""
-    if type(value) is int and value >= 0 and (last is None or value >= last):
+def check_positive(field: str, value: float) -> float:
+    """A window value: ``_checks.positive`` and <= MAX_VALUE (fast path for a float)."""
+    if type(value) is float and 0.0 < value <= MAX_VALUE:
         return value
-    return _checks.timestamp(field, value, last)
+    return _bounded(field, value, _checks.positive(field, value))
+
+
+def _bounded(field: str, value: float, x: float) -> float:
+    if x > MAX_VALUE:
+        raise InvalidInputError(field, value, f"must be <= {MAX_VALUE:g} (rolling-window bound)")
+    return x
+
+
+check_timestamp = _checks.timestamp
+"""The shared timestamp check (it has the fast path for a plain int in range)."""
 
 
 class RollingWindow:
@@ -200,6 +215,8 @@ class RollingWindow:
             raise StateDictError(f"malformed rolling window state: {exc}") from exc
         if len(times) != len(values):
             raise StateDictError("rolling window state has unequal timestamps and values")
+        if any(b < a for a, b in itertools.pairwise(times)):
+            raise StateDictError("rolling window state has timestamps out of order")
         window._times.extend(times)
         window._values.extend(values)
         return window

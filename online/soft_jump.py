@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 
 
@@ -247,6 +247,7 @@ class SoftJumpClassifier:
         return pack("SoftJumpClassifier", self._config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> SoftJumpClassifier:
         config, state = unpack("SoftJumpClassifier", SoftJumpConfig, data)
         obj = cls(config.sigma_floor, config=config)

@@ -73,7 +73,7 @@ from typing import Any
 from scipy import integrate
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.ewma import TickEWMA
 
@@ -365,6 +365,7 @@ class StochasticVolParams:
         return pack("StochasticVolParams", self._config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> StochasticVolParams:
         config, state = unpack("StochasticVolParams", StochasticVolConfig, data)
         obj = cls(config)

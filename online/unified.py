@@ -86,7 +86,7 @@ from typing import Any
 import numpy as np
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.bipower import BipowerConfig, MultiScaleBipowerEstimator
 from online.conjugate_kappa import ConjugateBayesianKappa, ConjugateKappaConfig
 from online.covariance import ParameterCovariance, ParameterCovarianceConfig
@@ -272,8 +272,8 @@ class UnifiedParameterEstimator:
         buy = _side(is_buy)
         t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_ms)
 
+        bucket = self._clock.on_trade(p, s, t)  # first: the only component that can still reject
         self._advance(t)
-        bucket = self._clock.on_trade(p, s, t)
         self._micro.on_trade(s, buy, t)
         if self._mid is None:
             self.skipped["trades_before_book"] += 1
@@ -526,6 +526,7 @@ class UnifiedParameterEstimator:
         return pack("UnifiedParameterEstimator", self.config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> UnifiedParameterEstimator:
         """Restore an estimator saved by :meth:`state_dict`."""
         config, state = unpack(

@@ -12,8 +12,13 @@ closed bucket reports::
     log_return = ln(vwap_k / vwap_{k-1})            (None for the first bucket)
     duration_ms = end_ms_k - end_ms_{k-1}           (first bucket: end_ms - start_ms)
 
-The VWAP is kept as a running weighted mean, ``vwap <- vwap + (s / V) (p - vwap)`` with ``V``
-the bucket volume after the trade, so a bucket of equal prices has exactly that price.
+The VWAP is kept as a running weighted mean stepped up from the lower of the two prices,
+``vwap <- lo + w (hi - lo)`` with ``(lo, hi, w) = (vwap, p, s / V)`` if ``p >= vwap`` else
+``(p, vwap, (V - s) / V)`` and ``V`` the bucket volume after the trade: every term is >= 0, so
+the result lies in [lo, hi] up to rounding and never cancels to 0 (the one-sided form
+``vwap + (s / V)(p - vwap)`` gives 0 after 1e12 x 1e-9 then 1e-8 x 1e15), and a bucket of
+equal prices has exactly that price. Log returns are ``ln vwap_k - ln vwap_{k-1}``, finite for
+any two positive finite VWAPs (their ratio may leave the float64 range).
 
 Threshold. It is fixed while a bucket fills and re-set when a bucket closes at time ``t``::
 
@@ -41,10 +46,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, unpack
+from online._state import pack, strict_loader, unpack
 from online.errors import InvalidInputError, StateDictError
 from online.ewma import TickEWMA
-from online.rolling_sums import RollingWindow, check_window_ms
+from online.rolling_sums import RollingWindow, check_positive, check_window_ms
 
 
 @dataclass(frozen=True)
@@ -191,12 +196,16 @@ class VolumeClock:
             timestamp_ms: integer ms, not before the previous trade.
         """
         p = _checks.positive("price", price)
-        s = _checks.positive("size", size)
+        s = check_positive("size", size)
         t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_ms)
         volume = self._b_volume + s
-        vwap = p if self._b_trades == 0 else self._b_vwap + (s / volume) * (p - self._b_vwap)
         if not math.isfinite(volume):
             raise InvalidInputError("size", size, "bucket volume would overflow float64")
+        up = p >= self._b_vwap
+        lo, hi, w = (self._b_vwap, p, s) if up else (p, self._b_vwap, self._b_volume)
+        vwap = p if self._b_trades == 0 else lo + (w / volume) * (hi - lo)
+        if not 0.0 < vwap < math.inf:
+            raise InvalidInputError("price", price, "bucket VWAP would leave the float64 range")
         # all checks passed: mutate
         self._last_ms = t
         self._window.evict(t)
@@ -211,7 +220,7 @@ class VolumeClock:
 
     def _close(self, t: int) -> VolumeBucket:
         prev = self._last
-        log_return = None if prev is None else math.log(self._b_vwap / prev.vwap)
+        log_return = None if prev is None else math.log(self._b_vwap) - math.log(prev.vwap)
         start = self._b_start if self._b_start is not None else t
         duration = t - (start if prev is None else prev.end_ms)
         bucket = VolumeBucket(
@@ -244,6 +253,7 @@ class VolumeClock:
         return pack("VolumeClock", self._config, state)
 
     @classmethod
+    @strict_loader
     def from_state_dict(cls, data: dict[str, Any]) -> VolumeClock:
         config, state = unpack("VolumeClock", VolumeClockConfig, data)
         obj = cls(config)

@@ -30,11 +30,15 @@ floats are written with ``repr`` (round-trips exactly), so ``1`` and ``1.0`` dif
 ``True`` and ``1``; an unsupported type raises ``TypeError`` rather than hashing an ``id``.
 
 Entry layout in ``cache_dir``: ``<key>.nc`` (the InferenceData, ArviZ netCDF via h5netcdf) and
-``<key>.json`` (diagnostics, the manifest and the SHA-256 of the ``.nc`` bytes). Each file is
+``<key>.json`` (diagnostics, the manifest, the SHA-256 of the ``.nc`` bytes and
+``record_sha256``, the SHA-256 of the canonical JSON of all the other fields). Each file is
 written to a temporary file in ``cache_dir`` and moved into place with ``os.replace``, netCDF
-first, JSON last; an entry is read only when its JSON parses, names the key and the netCDF bytes
-hash to the recorded value, so a crash mid-write or a truncated/corrupted file is a miss (with a
-``UserWarning``), never a half-loaded result. Two processes filling the same key at once at
+first, JSON last; an entry is read only when its JSON parses, its ``record_sha256`` matches (so
+the ``usable`` flag, divergences and every other diagnostic the convergence verdict reads are
+covered by the hash), its manifest hashes to the key it is stored under, and the netCDF bytes
+hash to the recorded value. A crash mid-write, a truncated, corrupted or edited file, or an
+entry copied under another key's name is a miss (with a ``UserWarning``), never a half-loaded
+or unverified result. Two processes filling the same key at once at
 worst make a reader see a hash mismatch, i.e. one more miss.
 
 The returned :class:`CachedFitResult` is a ``FitResult`` with one extra field ``cache``
@@ -73,7 +77,7 @@ from reference_models.sampling import (
     resolve_backend,
 )
 
-FORMAT = 1
+FORMAT = 2
 VERSIONED_PACKAGES = ("numpy", "pymc", "pytensor", "arviz")
 _ENGINE = "h5netcdf"
 DEFAULT_SETTINGS = SamplerSettings()
@@ -250,8 +254,13 @@ def _load(key: str, nc_path: Path, json_path: Path) -> tuple[az.InferenceData, D
         return None
     try:
         record = json.loads(json_path.read_text())
-        if record.get("format") != FORMAT or record.get("key") != key:
-            raise ValueError("format or key does not match")
+        if not isinstance(record, dict) or record.get("format") != FORMAT:
+            raise ValueError(f"not a format-{FORMAT} record")
+        body = {name: value for name, value in record.items() if name != "record_sha256"}
+        if record.get("record_sha256") != _digest(body):
+            raise ValueError(f"{json_path.name} does not match its record_sha256 (edited?)")
+        if record["key"] != key or _digest(record["manifest"]) != key:
+            raise ValueError(f"{json_path.name} holds the entry of another key")
         if _file_sha256(nc_path) != record["netcdf_sha256"]:
             raise ValueError(f"{nc_path.name} does not match its recorded SHA-256")
         with az.rc_context({"data.load": "eager"}):
@@ -289,6 +298,7 @@ def _store(
             "diagnostics": result.diagnostics.to_dict(),
             "manifest": manifest,
         }
+        record["record_sha256"] = _digest(record)
         with _temporary(directory, ".json") as tmp:
             tmp.write_text(json.dumps(record, sort_keys=True, indent=1))
             os.replace(tmp, json_path)

@@ -293,6 +293,38 @@ def _invalid_diagnostics(path: Path) -> None:
     path.write_text(json.dumps(record))
 
 
+def _edit_record(path: Path, edit) -> None:
+    record = json.loads(path.read_text())
+    edit(record)
+    path.write_text(json.dumps(record, sort_keys=True, indent=1))
+
+
+def _mark_usable(path: Path) -> None:
+    """The verdict flips when the gate's flag is edited: the record hash must catch it."""
+    _edit_record(path, lambda r: r["diagnostics"].update(usable=not r["diagnostics"]["usable"]))
+
+
+def _edit_divergences(path: Path) -> None:
+    _edit_record(
+        path, lambda r: r["diagnostics"].update(divergences=r["diagnostics"]["divergences"] + 7)
+    )
+
+
+def _edit_rhat(path: Path) -> None:
+    _edit_record(path, lambda r: r["diagnostics"]["rhat"].update(kappa=1.0))
+
+
+def _edit_manifest_and_rehash(path: Path) -> None:
+    """A consistent record (hash recomputed) whose manifest is not the key's."""
+
+    def edit(record):
+        record["manifest"]["seed"] += 1
+        body = {k: v for k, v in record.items() if k != "record_sha256"}
+        record["record_sha256"] = fit_cache._digest(body)
+
+    _edit_record(path, edit)
+
+
 @pytest.mark.parametrize(
     ("suffix", "damage"),
     [
@@ -302,6 +334,10 @@ def _invalid_diagnostics(path: Path) -> None:
         (".nc", _other_valid_netcdf),
         (".json", _truncate),
         (".json", _invalid_diagnostics),
+        (".json", _mark_usable),
+        (".json", _edit_divergences),
+        (".json", _edit_rhat),
+        (".json", _edit_manifest_and_rehash),
     ],
     ids=[
         "truncated nc",
@@ -310,6 +346,10 @@ def _invalid_diagnostics(path: Path) -> None:
         "other valid nc",
         "truncated json",
         "bad diagnostics",
+        "edited usable flag",
+        "edited divergences",
+        "edited rhat",
+        "manifest of another key",
     ],
 )
 def test_a_damaged_entry_is_a_miss_with_a_warning_and_is_repaired(
@@ -323,6 +363,18 @@ def test_a_damaged_entry_is_a_miss_with_a_warning_and_is_repaired(
     again = call(model, {"distances": distances}, directory)
     assert again.cache.status == "hit" and calls == [1]
     assert_same_fit(again, first)
+
+
+def test_an_entry_copied_under_another_key_is_a_miss(model, distances, damaged):
+    """Another seed's key names the copied files: the record is bound to its own key."""
+    first, directory, calls = damaged
+    other = key_of(model, {"distances": distances}, seed=SEED + 1)
+    for suffix in (".nc", ".json"):
+        src = directory / f"{first.cache.key}{suffix}"
+        (directory / f"{other}{suffix}").write_bytes(src.read_bytes())
+    with pytest.warns(UserWarning, match="another key"):
+        result = call(model, {"distances": distances}, directory, seed=SEED + 1)
+    assert result.cache.status == "miss" and calls == [1]
 
 
 def test_an_undamaged_copy_is_a_hit(model, distances, damaged):

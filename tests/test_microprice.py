@@ -230,3 +230,52 @@ def test_state_round_trip_is_exact():
     assert a.coefficients == b.coefficients and a.state_dict() == b.state_dict()
     with pytest.raises(StateDictError):
         MicropriceEstimator.from_state_dict({"kind": "MarketKappaFromL2"})
+
+
+def stream_with_one_bad_quote(seed: int, n: int, bad_at: int | None, factor: float):
+    """Books every 100 ms at 99.99 / 100.01 around a mid with m_{k+1} = m_k (1 + 3e-5 I_k +
+    eps), eps sd 2e-5, some trades; book ``bad_at`` is quoted at ``factor`` x the price."""
+    rng = np.random.default_rng(seed)
+    mid, events = 100.0, []
+    for k in range(n):
+        t = 100 * (k + 1)
+        for _ in range(int(rng.integers(0, 2))):
+            events.append(("trade", float(rng.integers(1, 100)), bool(rng.random() < 0.5), t))
+        qb, qa = float(rng.integers(1, 1000)), float(rng.integers(1, 1000))
+        scale = factor if k == bad_at else 1.0
+        events.append(("book", mid * scale - 0.01 * scale, qb, mid * scale + 0.01 * scale, qa, t))
+        mid *= 1 + 3e-5 * (qb - qa) / (qb + qa) + rng.normal(0, 2e-5)
+    return events
+
+
+def fitted_corrections(cfg: MicropriceConfig, events):
+    """(estimator, worst |mid (b1 I + b2 F)| / half spread over the books after warm-up)."""
+    est, worst = MicropriceEstimator(cfg), 0.0
+    for ev in events:
+        if ev[0] == "trade":
+            est.on_trade(*ev[1:])
+            continue
+        est.on_book(*ev[1:])
+        beta = est.coefficients
+        if beta is not None:
+            raw = est.mid * (beta[1] * est.book_imbalance + beta[2] * est.flow_imbalance)
+            worst = max(worst, abs(raw) / (0.5 * (ev[3] - ev[1])))
+            assert ev[1] <= est.microprice() <= ev[3]
+    return est, worst
+
+
+@pytest.mark.parametrize("factor", [1000.0, 2.0])
+@pytest.mark.parametrize("bad_at", [50, 3000], ids=["in warm-up", "warm"])
+def test_one_bad_quote_does_not_move_the_fit(factor, bad_at):
+    """Reference: the same stream without the bad quote. The unwinsorised fit (outlier_scale
+    so large that nothing is clipped) is the known-bad variant and must fail the same check."""
+    cfg = MicropriceConfig()
+    clean, clean_worst = fitted_corrections(cfg, stream_with_one_bad_quote(3, 8000, None, 1.0))
+    events = stream_with_one_bad_quote(3, 8000, bad_at, factor)
+    robust, robust_worst = fitted_corrections(cfg, events)
+    b_clean, b_robust = np.array(clean.coefficients), np.array(robust.coefficients)
+    assert abs(b_robust[1] - b_clean[1]) <= 0.05 * abs(b_clean[1])
+    assert robust_worst <= 1.0 and clean_worst <= 1.0
+    naive, naive_worst = fitted_corrections(MicropriceConfig(outlier_scale=1e300), events)
+    assert abs(naive.coefficients[1] - b_clean[1]) > 0.05 * abs(b_clean[1])
+    assert naive_worst > 1.0

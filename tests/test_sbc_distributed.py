@@ -23,6 +23,7 @@ from validation.calibration.distributed import (
 from validation.calibration.sbc_store import (
     ReplicationResult,
     SbcStore,
+    StoreIntegrityError,
     StoreMismatchError,
     store_key,
 )
@@ -88,7 +89,7 @@ def test_interrupted_run_resumes_without_recomputing_and_equals_the_serial_run(
     assert len(stored) == m
     first = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in stored}
     assert not list(tmp_path.glob(".*.tmp"))
-    done_first = {ReplicationResult.from_json(p.read_text()).k for p in stored}
+    done_first = set(SbcStore(tmp_path, store_description(SETTINGS, SEED)).load())
 
     mark = len(executed_keys(address))
     seen = []
@@ -166,6 +167,103 @@ def test_store_records_round_trip_exactly(tmp_path) -> None:
     r = ReplicationResult(3, None, 99, False, ("ess_bulk[kappa]=12 < 99",), 0.1, 17, 12.0, 1 / 3)
     store.append(r)
     assert SbcStore(tmp_path, {"a": 1}).load() == {3: r}
+
+
+def _store_of(directory, seed: int, ranks: list[int]) -> SbcStore:
+    """A store of SETTINGS and ``seed`` holding one usable record per rank."""
+    store = SbcStore(directory, store_description(SETTINGS, seed))
+    for k, rank in enumerate(ranks):
+        store.append(ReplicationResult(k, rank, 99, True, (), 0.1, 17, 400.0, 0.05))
+    return store
+
+
+def _edit(path, edit) -> None:
+    envelope = json.loads(path.read_text())
+    edit(envelope)
+    path.write_text(json.dumps(envelope, sort_keys=True))
+
+
+def _copy_from_other_seed(directory, tmp_path) -> None:
+    other = _store_of(tmp_path / "other", SEED + 1, [0, 0, 0, 0, 0])
+    for p in sorted(other.directory.glob("rep-*.json")):  # overwrites 0..2, adds 3..4
+        (directory / p.name).write_bytes(p.read_bytes())
+
+
+def _renumber(directory, tmp_path) -> None:
+    """Record 1 moved over record 2 with its index edited (and its hash left alone)."""
+    _edit(directory / "rep-000001.json", lambda e: e["record"].update(k=2))
+    (directory / "rep-000001.json").replace(directory / "rep-000002.json")
+
+
+def _rename_only(directory, tmp_path) -> None:
+    """Record 1 copied to replication 2's file name, content untouched (hash still valid)."""
+    (directory / "rep-000002.json").write_bytes((directory / "rep-000001.json").read_bytes())
+
+
+def _flip_usable(directory, tmp_path) -> None:
+    _edit(directory / "rep-000000.json", lambda e: e["record"].update(usable=False, rank=None))
+
+
+def _edit_rank(directory, tmp_path) -> None:
+    _edit(directory / "rep-000000.json", lambda e: e["record"].update(rank=50))
+
+
+def _truncate(directory, tmp_path) -> None:
+    path = directory / "rep-000001.json"
+    path.write_bytes(path.read_bytes()[:20])
+
+
+def _edit_manifest(directory, tmp_path) -> None:
+    manifest = json.loads((directory / "manifest.json").read_text())
+    manifest["description"]["seed"] = SEED + 1
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+
+
+TAMPERING = {
+    "records copied from another seed's store": (_copy_from_other_seed, "record of another store"),
+    "record index edited": (_renumber, "does not match its sha256"),
+    "record under another index's file name": (_rename_only, "holds replication 1, not its"),
+    "usable flag edited": (_flip_usable, "does not match its sha256"),
+    "rank edited": (_edit_rank, "does not match its sha256"),
+    "truncated record": (_truncate, "unreadable"),
+    "manifest description edited": (_edit_manifest, "not the hash of its description"),
+}
+
+
+@pytest.mark.parametrize("name", list(TAMPERING))
+def test_a_tampered_store_is_refused_by_the_store_the_runner_and_the_cli(
+    name, tmp_path, capsys
+) -> None:
+    from validation.sbc_cli import run
+
+    directory = tmp_path / "store"
+    _store_of(directory, SEED, [10, 50, 90])
+    assert set(SbcStore(directory, store_description(SETTINGS, SEED)).load()) == {0, 1, 2}
+    tamper, message = TAMPERING[name]
+    tamper(directory, tmp_path)
+    with pytest.raises(StoreIntegrityError, match=message):
+        SbcStore(directory, store_description(SETTINGS, SEED)).load()
+    # the runner refuses before starting any cluster (no scheduler exists at this address)
+    with pytest.raises(StoreIntegrityError, match=message):
+        run_distributed_sbc(SETTINGS, seed=SEED, scheduler="tcp://127.0.0.1:1", store_dir=directory)
+    assert run(_cli_args(replications=N, seed=SEED, store=directory)) == 64
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_records_without_a_manifest_are_refused(tmp_path) -> None:
+    _store_of(tmp_path, SEED, [10, 50, 90])
+    (tmp_path / "manifest.json").unlink()
+    with pytest.raises(StoreIntegrityError, match=r"3 records but no manifest\.json"):
+        SbcStore(tmp_path, store_description(SETTINGS, SEED))
+    assert not (tmp_path / "manifest.json").exists()  # not adopted under this run's settings
+
+
+def test_an_untampered_store_loads_every_record(tmp_path) -> None:
+    """Control for the tampering tests."""
+    _store_of(tmp_path, SEED, [10, 50, 90])
+    loaded = SbcStore(tmp_path, store_description(SETTINGS, SEED)).load()
+    assert [loaded[k].rank for k in range(3)] == [10, 50, 90]
 
 
 def _cli_args(**kw) -> argparse.Namespace:

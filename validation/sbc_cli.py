@@ -11,7 +11,8 @@ replications are kept on disk and a rerun computes only the missing ones.
 the prior matters).
 
 Exit status: 0 pass, 1 fail, 2 inconclusive (too many fits failed their convergence gate),
-64 usage errors (including a store holding other settings).
+64 usage errors (including a store holding other settings, or a damaged, edited or
+unattributable store).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from reference_models.sampling import SamplerSettings
     from validation.calibration.distributed import run_distributed_sbc
     from validation.calibration.sbc_reference import RankSbcSettings
-    from validation.calibration.sbc_store import StoreMismatchError
+    from validation.calibration.sbc_store import StoreError
     from validation.scenarios import GammaPrior
 
     try:
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
             store_dir=args.store,
             progress=lambda p: print(p, file=sys.stderr, flush=True),
         )
-    except StoreMismatchError as exc:
+    except StoreError as exc:
         print(f"sbc: {exc}", file=sys.stderr)
         return 64
     print("\n".join(summary(result)))

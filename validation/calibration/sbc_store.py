@@ -3,7 +3,7 @@
 Layout of a store directory::
 
     manifest.json        {"key": <sha256 hex>, "description": {...}}
-    rep-000000.json      one ReplicationResult per file, written atomically
+    rep-000000.json      {"key": <store key>, "record": {...}, "sha256": <hex>}, atomically
 
 The key is the sha256 of the canonical JSON of everything a replication's result depends on
 (check name, base seed, the per-replication settings, resolved backend, package versions) and
@@ -11,6 +11,16 @@ NOT of the number of replications or the test level: replication k's data and MC
 only on (base seed, k), so a store of N1 replications is a prefix of a run with N2 > N1 and is
 extended, not recomputed. A store whose key differs is refused with
 :class:`StoreMismatchError` naming the fields that differ.
+
+Every record is bound to the store: it carries the store key, and ``sha256`` is the sha256 of
+the canonical JSON of ``{"key", "record"}``, so the rank, the ``usable`` flag and every other
+field the verdict reads are covered. :meth:`SbcStore.load` refuses with
+:class:`StoreIntegrityError` (naming the file) a record whose hash does not match (damaged or
+edited), whose key is another store's (copied from a run with another seed or settings), or
+whose replication index is not the one in its file name; opening refuses a manifest whose key
+is not the hash of its description, and a directory holding records but no manifest (they
+cannot be attributed to any settings). Refusal, not repair: a verdict must not be computable
+from bytes nobody can vouch for.
 
 Each file is written to a temporary name in the same directory and moved into place with
 ``os.replace`` (atomic on POSIX), so an interrupted run leaves only complete records.
@@ -29,8 +39,16 @@ from typing import Any
 MANIFEST = "manifest.json"
 
 
-class StoreMismatchError(ValueError):
+class StoreError(ValueError):
+    """A store directory that cannot be used for this run."""
+
+
+class StoreMismatchError(StoreError):
     """The store directory holds results of other settings or another seed."""
+
+
+class StoreIntegrityError(StoreError):
+    """A store file is damaged, edited, copied from another store, or lacks its manifest."""
 
 
 @dataclass(frozen=True)
@@ -103,37 +121,88 @@ def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> 
     return out
 
 
+def _record_hash(key: str, record: dict[str, Any]) -> str:
+    return store_key({"key": key, "record": record})
+
+
 class SbcStore:
     """A directory of replication results for one (settings, seed) key."""
 
     def __init__(self, directory: Path | str, description: dict[str, Any]) -> None:
-        """Open (creating if needed) the store; raise StoreMismatchError on another key."""
+        """Open (creating if needed) the store.
+
+        Raises StoreMismatchError on another key, StoreIntegrityError on an edited manifest or
+        on records without a manifest.
+        """
         self.directory = Path(directory)
         self.key = store_key(description)
         self.directory.mkdir(parents=True, exist_ok=True)
         manifest = self.directory / MANIFEST
         if manifest.exists():
-            existing = json.loads(manifest.read_text())
-            if existing.get("key") != self.key:
-                diffs = _differences(existing.get("description", {}), description)
+            existing = self._read_json(manifest)
+            if existing.get("key") != store_key(existing.get("description")):
+                raise StoreIntegrityError(
+                    f"{manifest}: key is not the hash of its description (edited or damaged)"
+                )
+            if existing["key"] != self.key:
+                diffs = _differences(existing["description"], description)
                 raise StoreMismatchError(
                     f"store {self.directory} holds results of other settings or seed; use "
                     f"another directory or delete it. Differences: {'; '.join(diffs)}"
                 )
         else:
+            orphans = sorted(self.directory.glob("rep-*.json"))
+            if orphans:
+                raise StoreIntegrityError(
+                    f"store {self.directory} holds {len(orphans)} records but no {MANIFEST}: "
+                    "their settings and seed are unknown; use another directory or delete it"
+                )
             _atomic_write(manifest, json.dumps({"key": self.key, "description": description}))
 
     def path(self, k: int) -> Path:
         return self.directory / f"rep-{k:06d}.json"
 
+    @staticmethod
+    def _read_json(path: Path) -> dict[str, Any]:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise StoreIntegrityError(f"{path}: unreadable ({type(exc).__name__}: {exc})") from None
+        if not isinstance(data, dict):
+            raise StoreIntegrityError(f"{path}: not a JSON object")
+        return data
+
+    def _read_record(self, path: Path) -> ReplicationResult:
+        envelope = self._read_json(path)
+        record = envelope.get("record")
+        if not isinstance(record, dict) or envelope.get("sha256") != _record_hash(
+            str(envelope.get("key")), record
+        ):
+            raise StoreIntegrityError(f"{path}: does not match its sha256 (damaged or edited)")
+        if envelope["key"] != self.key:
+            raise StoreIntegrityError(
+                f"{path}: record of another store (key {str(envelope['key'])[:16]}..., this "
+                f"store {self.key[:16]}...), copied from a run with other settings or seed"
+            )
+        try:
+            result = ReplicationResult.from_json(json.dumps(record))
+            expected_name = self.path(result.k).name
+        except (TypeError, KeyError, ValueError) as exc:
+            raise StoreIntegrityError(f"{path}: not a replication record ({exc})") from None
+        if path.name != expected_name:
+            raise StoreIntegrityError(f"{path}: holds replication {result.k}, not its file's")
+        return result
+
     def load(self) -> dict[int, ReplicationResult]:
-        """Every stored replication, by index."""
+        """Every stored replication, by index; StoreIntegrityError on any unverifiable file."""
         out = {}
         for p in sorted(self.directory.glob("rep-*.json")):
-            r = ReplicationResult.from_json(p.read_text())
+            r = self._read_record(p)
             out[r.k] = r
         return out
 
     def append(self, result: ReplicationResult) -> None:
-        """Write one replication's record atomically."""
-        _atomic_write(self.path(result.k), result.to_json())
+        """Write one replication's record, bound to this store's key, atomically."""
+        record = json.loads(result.to_json())
+        envelope = {"key": self.key, "record": record, "sha256": _record_hash(self.key, record)}
+        _atomic_write(self.path(result.k), json.dumps(envelope, sort_keys=True))
