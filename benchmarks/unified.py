@@ -118,9 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'call':32s} {'median us':>10s} {'min':>8s} {'max':>8s} {'x no-op':>9s}")
     for name, samples in rows:
         med = statistics.median(samples)
-        print(
-            f"{name:32s} {med:10.2f} {min(samples):8.2f} {max(samples):8.2f} {med / base:9.1f}"
-        )
+        print(f"{name:32s} {med:10.2f} {min(samples):8.2f} {max(samples):8.2f} {med / base:9.1f}")
     return 0
 
 

@@ -107,5 +107,3 @@ def diagnose(
 
 def _reduce(dataset, how) -> dict[str, float]:
     return {str(name): float(how(da.values)) for name, da in dataset.data_vars.items()}
-
-

@@ -109,8 +109,11 @@ def test_padding_does_not_change_the_density():
     values = rm.prepare({"returns": r})
     pos = {"logit_pi": -1.0, "log_sigma_d_rel": 0.0, "log_ratio_excess": 1.0}
     by_length = [
-        float(model.logdensity(pos, {k: jnp.asarray(v) for k, v in blackjax_nuts.pad(values, n)
-                                     .items()}))
+        float(
+            model.logdensity(
+                pos, {k: jnp.asarray(v) for k, v in blackjax_nuts.pad(values, n).items()}
+            )
+        )
         for n in (21, 32, 256)
     ]
     assert by_length[1] == pytest.approx(by_length[0], rel=1e-13)

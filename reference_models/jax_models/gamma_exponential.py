@@ -22,9 +22,7 @@ from reference_models.jax_models._logpdf import gamma_of_log
 NAME = "gamma_exponential"
 
 
-def build(
-    prior_alpha: float, prior_beta: float, *, swap_rate_and_scale: bool = False
-) -> JaxModel:
+def build(prior_alpha: float, prior_beta: float, *, swap_rate_and_scale: bool = False) -> JaxModel:
     """The model; the prior comes from the data (``prior_alpha``, ``prior_beta``), whose
     defaults are these build arguments (as in the PyMC model)."""
     del prior_alpha, prior_beta  # they arrive as data, defaults filled in by ReferenceModel

@@ -62,9 +62,7 @@ def chain_sampler(
             state, info = step(step_key, state)
             return state, (model.constrain(state.position, summary), info.is_divergent)
 
-        _, (values, divergent) = jax.lax.scan(
-            transition, state, jax.random.split(draw_key, draws)
-        )
+        _, (values, divergent) = jax.lax.scan(transition, state, jax.random.split(draw_key, draws))
         return values, divergent
 
     def all_chains(data: Data, key: jax.Array) -> tuple[Position, jax.Array]:

@@ -159,8 +159,9 @@ def compare_draws(
             diff = abs(est_a[name] - est_b[name])
             ratio = diff / tol if tol > 0 else (0.0 if diff == 0 else math.inf)
             rows.append(
-                DrawComparison(var, name, est_a[name], est_b[name], se_a[name], se_b[name],
-                               tol, ratio)
+                DrawComparison(
+                    var, name, est_a[name], est_b[name], se_a[name], se_b[name], tol, ratio
+                )
             )
         ks[var] = float(stats.ks_2samp(ess_thin(a), ess_thin(b)).pvalue)
     return rows, ks, z

@@ -115,9 +115,7 @@ def replicate_batch(
     draws, divergent = run(data, keys)
     kappa = np.asarray(draws["kappa"])  # (replication, chain, draw)
     sampling_seconds = time.perf_counter() - sample_start
-    posterior = xr.Dataset(
-        {"kappa": (("chain", "draw", "replication"), np.moveaxis(kappa, 0, -1))}
-    )
+    posterior = xr.Dataset({"kappa": (("chain", "draw", "replication"), np.moveaxis(kappa, 0, -1))})
     rhat = az.rhat(posterior)["kappa"].values
     ess_bulk = az.ess(posterior, method="bulk")["kappa"].values
     ess_tail = az.ess(posterior, method="tail")["kappa"].values
