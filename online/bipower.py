@@ -33,13 +33,16 @@ per bucket. Dividing each return by sqrt(dt) does not help on real feeds (bursts
 milliseconds apart carry most of the moves). The clean variance is therefore a *truncated*
 realised variance, which needs no assumption on the durations::
 
-    TRV = EWMA_slow(r_t**2  over the returns with r_t**2 <= c**2 BV_medium,before)
+    TRV = EWMA_slow(r_t**2  over the returns with r_t**2 <= c**2 Y_before)
 
-from the first return at which BV_medium (jump-robust, zero-robust, half-life 20) exists, with
-c = ``truncation_sds`` = 7. The bipower yardstick is at least sqrt(pi/4) = 0.89 of the true
-sd, so a return is cut beyond 6.2 sd at worst: a Gaussian one with probability 6e-10, a
-Laplace one (exponential durations) with 1.6e-4 (variance loss 0.8%), while a jump of more
-than about 7 sd of the diffusive bucket return is left out entirely.
+with c = ``truncation_sds`` = 7 and the yardstick Y = TRV itself once it holds
+``truncation_warmup`` = 50 returns (before: BV_medium, zero-robust, half-life 20, from the
+first return at which it exists). Bipower is a poor yardstick once warm: each jump J enters
+it through two products (pi/2)|J||r|, which with a jump every 40 buckets doubles it. TRV as its
+own yardstick cuts a Gaussian return with probability 2.6e-12, a Laplace one (exponential
+durations) with 5e-5 (variance loss 0.3%), and every return beyond 7 clean sd; it cannot lock
+low: after a k-fold rise of sigma it keeps the returns within 7/k new sd, whose variance
+raises TRV, and with it the threshold, at every step.
 
 Variance per unit time. A per-bucket variance times the bucket rate mixes two EWMAs of
 different memories, which is biased whenever the bucket size changes (the adaptive threshold
@@ -99,8 +102,10 @@ class BipowerConfig:
         jump_ratio_min, jump_ratio_max: clamp of RV_fast / BV_fast ([0.1, 100]).
         toxic_threshold: jump ratio above which the flow is flagged toxic (1.5).
         max_blend: cap on the weight of the total variance in sigma_effective (0.85), in [0, 1].
-        truncation_sds: c, a return with r**2 > c**2 BV_medium is left out of the clean
+        truncation_sds: c, a return with r**2 > c**2 (yardstick) is left out of the clean
             variance (7.0, > 0).
+        truncation_warmup: returns kept in TRV before TRV becomes its own yardstick (50; until
+            then BV_medium is), integer >= 1.
     """
 
     half_lives_buckets: tuple[float, float, float] = (5.0, 20.0, 100.0)
@@ -109,6 +114,7 @@ class BipowerConfig:
     toxic_threshold: float = 1.5
     max_blend: float = 0.85
     truncation_sds: float = 7.0
+    truncation_warmup: int = 50
 
     def __post_init__(self) -> None:
         hl = self.half_lives_buckets
@@ -125,6 +131,9 @@ class BipowerConfig:
         _checks.positive("toxic_threshold", self.toxic_threshold)
         _checks.unit_interval_closed("max_blend", self.max_blend)
         _checks.positive("truncation_sds", self.truncation_sds)
+        n = self.truncation_warmup
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise InvalidInputError("truncation_warmup", n, "must be an integer >= 1")
 
 
 class MultiScaleBipowerEstimator:
@@ -175,7 +184,7 @@ class MultiScaleBipowerEstimator:
             bp = _HALF_PI * abs(r) * self._abs_prev
         if not math.isfinite(rr) or (bp is not None and not math.isfinite(bp)):
             raise InvalidInputError("log_return", log_return, "square would overflow float64")
-        yardstick = self.bipower_variance(1)  # before this return
+        yardstick = self._truncation_yardstick()  # before this return
         for rv, nz in zip(self._rv, self._nonzero, strict=True):
             rv.update(rr)
             nz.update(1.0 if nonzero else 0.0)
@@ -191,6 +200,12 @@ class MultiScaleBipowerEstimator:
         if nonzero:
             self._abs_prev = abs(r)
         self._count += 1
+
+    def _truncation_yardstick(self) -> float | None:
+        """TRV once it holds ``truncation_warmup`` returns, BV_medium before (None: no TRV)."""
+        if self._trv.tick_count >= self._config.truncation_warmup:
+            return self._trv.value
+        return self.bipower_variance(1)
 
     @staticmethod
     def _scale(scale: int) -> int:

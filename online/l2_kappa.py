@@ -150,19 +150,22 @@ def fit_side(
     x = d[occupied]
     if not np.isfinite(x).all() or (x < 0.0).any():
         raise InvalidInputError("distances", distances, "must be finite and >= 0 where size > 0")
-    n = int(x.size)
-    if n < 2:
+    # a book side has a few to a few dozen levels: plain floats beat numpy's per-call overhead
+    xs = x.tolist()
+    n = len(xs)
+    if n < 2 or min(xs) == max(xs):
         return BookFit(_NAN, _NAN, _NAN, n, False)
-    if x.min() == x.max():
-        return BookFit(_NAN, _NAN, _NAN, n, False)
-    y = np.log(s[occupied])
-    if y.min() == y.max():  # flat side, exactly (centred sums would leave rounding residue)
-        return BookFit(0.0, float(y[0]), 0.0, n, False)
-    x_bar, y_bar = x.mean(), y.mean()
-    dx, dy = x - x_bar, y - y_bar
-    sxx, sxy, syy = float(dx @ dx), float(dx @ dy), float(dy @ dy)
+    ys = [math.log(v) for v in s[occupied].tolist()]
+    if min(ys) == max(ys):  # flat side, exactly (centred sums would leave rounding residue)
+        return BookFit(0.0, ys[0], 0.0, n, False)
+    x_bar, y_bar = math.fsum(xs) / n, math.fsum(ys) / n
+    dx = [v - x_bar for v in xs]
+    dy = [v - y_bar for v in ys]
+    sxx = math.fsum(a * a for a in dx)
+    sxy = math.fsum(a * b for a, b in zip(dx, dy, strict=True))
+    syy = math.fsum(b * b for b in dy)
     slope = sxy / sxx
-    intercept = float(y_bar) - slope * float(x_bar)
+    intercept = y_bar - slope * x_bar
     r_squared = min(1.0, sxy * sxy / (sxx * syy))
     usable = n >= min_levels and r_squared >= min_r_squared and slope < 0.0
     return BookFit(slope, intercept, r_squared, n, usable)

@@ -56,15 +56,18 @@ def test_equals_explicit_weight_vectors():
     ratio = min(100.0, max(0.1, rv_ref[0] / bv_ref[0]))
     w = min(0.85, max(0.0, 1.0 - 1.0 / ratio))
     assert est.jump_ratio == pytest.approx(ratio, rel=1e-12)
-    # TRV: the returns (from the third on) within 7 sd of the medium bipower before them
+    # TRV: each return (from the third on) within 7 sd of the yardstick before it: BV_medium
+    # until 50 returns are kept, then TRV itself
     products = (math.pi / 2.0) * np.abs(r[1:]) * np.abs(r[:-1])  # products[j - 1] needs r[j]
-    kept = np.array(
-        [
-            r[j] ** 2
-            for j in range(2, len(r))
-            if r[j] ** 2 <= 49.0 * np.dot(_ewma_weights(j - 1, 20.0), products[: j - 1])
-        ]
-    )
+    kept: list[float] = []
+    for j in range(2, len(r)):
+        if len(kept) >= 50:
+            yardstick = np.dot(_ewma_weights(len(kept), 100.0), kept)
+        else:
+            yardstick = np.dot(_ewma_weights(j - 1, 20.0), products[: j - 1])
+        if r[j] ** 2 <= 49.0 * yardstick:
+            kept.append(r[j] ** 2)
+    kept = np.array(kept)
     assert 0 < len(r) - 2 - kept.size < 20  # the large jumps, not the diffusive returns
     trv = np.dot(_ewma_weights(kept.size, 100.0), kept)
     assert est.sigma_clean == pytest.approx(math.sqrt(trv), rel=1e-12)

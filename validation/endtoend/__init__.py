@@ -7,6 +7,9 @@ Candidate family ``"unified"``: ``(MarketSession, checkpoints_ms) -> SessionRun`
 
 from validation.endtoend.consistency import NAME as PARAMS_CONSISTENCY
 from validation.endtoend.consistency import run_params_consistency
+from validation.endtoend.kappa_joint import ALPHA as JOINT_ALPHA
+from validation.endtoend.kappa_joint import NAME as KAPPA_JOINT
+from validation.endtoend.kappa_joint import run_kappa_joint
 from validation.endtoend.kappa_sbc import NAME as KAPPA_SBC
 from validation.endtoend.kappa_sbc import KappaSbcSettings, run_kappa_sbc
 from validation.endtoend.sigma_bias import NAME as SIGMA_BIAS
@@ -22,6 +25,15 @@ CHECKS: list[CheckSpec] = [
         false_alarm_rate=KappaSbcSettings().alpha,
         description="SBC of params() kappa on simulated sessions: PIT and 95% interval "
         "coverage at 1 min, after evictions, and once own fills take over",
+    ),
+    CheckSpec(
+        name=KAPPA_JOINT,
+        family="unified",
+        run=run_kappa_joint,
+        uses_mcmc=True,
+        false_alarm_rate=JOINT_ALPHA,
+        description="params() own-fill kappa vs NUTS on the joint PyMC model with "
+        "kappa_market uncertain (MCSE + 0.35 sd moment-matching allowance)",
     ),
     CheckSpec(
         name=SIGMA_BIAS,

@@ -4,8 +4,8 @@ Each replication draws kappa_market ~ Gamma(5, 5/2500) (the production market-ka
 and kappa_own | kappa_market ~ Gamma(a0 = 5, a0 / kappa_market), simulates a 12-minute
 session (:mod:`validation.market.simulate`: trades at mid (1 +- d), d ~ Exp(kappa_market),
 rate log-uniform on [0.02, 1] per s, so the 5-minute window holds from a handful to hundreds
-of trades; books every 5 s on average; own fills at rate 0.1 / s from minute 7 with adverse
-moves N(mu, 2 bp), mu ~ U(-1, 3) bp), feeds it event by event to the candidate and reads
+of trades; books every 20 s on average (trades are priced against the latest); own fills at rate 0.1 / s from minute 7 with adverse
+moves N(mu, 2 bp), mu ~ U(-1, 6) bp, so phi ranges over about [0.65, 1]), feeds it event by event to the candidate and reads
 ``params()`` at three checkpoints:
 
 * t = 1 min: market-trade kappa, first trades (window not yet full);
@@ -85,12 +85,12 @@ def draw_session(rng: np.random.Generator, s: KappaSbcSettings):
         duration_s=CHECKPOINTS_S[-1],
         kappa_market=kappa_market,
         trade_rate_per_s=math.exp(rng.uniform(math.log(lo), math.log(hi))),
-        book_rate_per_s=0.2,
+        book_rate_per_s=0.05,
         levels=3,
         own_fill_rate_per_s=0.1,
         own_start_s=420.0,
         a0=s.a0,
-        adverse_mean_bps=float(rng.uniform(-1.0, 3.0)),
+        adverse_mean_bps=float(rng.uniform(-1.0, 6.0)),
         adverse_sd_bps=2.0,
     )
     return simulate_market(spec, rng)

@@ -1,7 +1,7 @@
 """``"e2e.sigma_bias"``: ``MarketParams.sigma`` and ``sigma_effective`` against the true sigma.
 
 Scenarios (:data:`SCENARIOS`), each simulated ``n_sessions`` times for 20 minutes with
-sigma = 1 bp / sqrt(s) (:mod:`validation.market.simulate`; books at 1 / s, trade sizes
+sigma = 1 bp / sqrt(s) (:mod:`validation.market.simulate`; books every 2 s, trade sizes
 log-normal): many trades per bucket (3 trades / s, about 9 per bucket) or about one (0.2 / s);
 trades at mid (1 +- d), d ~ Exp(2500) (bid-ask bounce), at the touch plus an Exp offset
 (bounce), or at the mid (none); with or without jumps (one per 2 minutes on average,
@@ -40,7 +40,7 @@ SIGMA = 1e-4
 DURATION_S = 1200.0
 WARM_UP_S = 600.0
 EVERY_S = 30.0
-JUMP_RATE, JUMP_FLOOR, JUMP_SD = 1.0 / 120.0, 15e-4, 10e-4
+JUMP_RATE, JUMP_FLOOR, JUMP_SD = 1.0 / 120.0, 20e-4, 10e-4
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Scenario:
             sigma=SIGMA,
             trade_rate_per_s=self.trade_rate_per_s,
             pricing=self.pricing,
-            book_rate_per_s=1.0,
+            book_rate_per_s=0.5,
             levels=3,
             jump_rate_per_s=JUMP_RATE if self.jumps else 0.0,
             jump_sd=JUMP_SD if self.jumps else 0.0,
