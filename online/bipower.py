@@ -33,16 +33,22 @@ per bucket. Dividing each return by sqrt(dt) does not help on real feeds (bursts
 milliseconds apart carry most of the moves). The clean variance is therefore a *truncated*
 realised variance, which needs no assumption on the durations::
 
-    TRV = EWMA_slow(r_t**2  over the returns with r_t**2 <= c**2 Y_before)
+    TRV = EWMA_slow(r_t**2  over the returns with r_t**2 <= c**2 Y_before s_t)
 
-with c = ``truncation_sds`` = 7 and the yardstick Y = TRV itself once it holds
-``truncation_warmup`` = 50 returns (before: BV_medium, zero-robust, half-life 20, from the
-first return at which it exists). Bipower is a poor yardstick once warm: each jump J enters
-it through two products (pi/2)|J||r|, which with a jump every 40 buckets doubles it. TRV as its
-own yardstick cuts a Gaussian return with probability 2.6e-12, a Laplace one (exponential
-durations) with 5e-5 (variance loss 0.3%), and every return beyond 7 clean sd; it cannot lock
-low: after a k-fold rise of sigma it keeps the returns within 7/k new sd, whose variance
-raises TRV, and with it the threshold, at every step.
+with c = ``truncation_sds`` = 7, s_t = max(dt_t, mean dt) the return's time scale (1 without
+durations) and the yardstick Y a *median* realised variance of the scaled nonzero returns
+u = r / sqrt(s): Y = EWMA_medium(med(|u_a|, |u_b|, |u_c|)**2 / 0.7046) over the last three
+(MedRV, Andersen, Dobrev and Schaumburg 2012; 0.7046 = E med(|z|)**2 for normals), from the
+third nonzero return on (TRV starts then). A jump is never the median of three neighbours,
+so Y does not move with the jumps; a self-referential yardstick does: with jump variance
+larger than the diffusive one (a 25 bp jump a minute against 1 bp / sqrt(s)) a rate or TRV
+yardstick has a second, dirty fixed point at which every jump passes, and bipower carries
+each jump in two products (pi/2)|J||r|. Zero returns are left out of Y (a per-bucket TRV
+yardstick fed the zeros of a stale or tick-grid mid shrinks until it cuts ordinary returns
+and locks low; seen on simulated sessions with 22% zero returns). The scale s grows with a
+long bucket, so it is not cut for being long, and is floored at the mean duration, so a burst
+of buckets milliseconds apart is not measured against a near-zero yardstick. c = 7 cuts a
+Gaussian return with probability 2.6e-12 and a jump beyond 7 diffusive sd of its bucket.
 
 Variance per unit time. A per-bucket variance times the bucket rate mixes two EWMAs of
 different memories, which is biased whenever the bucket size changes (the adaptive threshold
@@ -91,6 +97,9 @@ from online.errors import InvalidInputError, StateDictError
 from online.ewma import TickEWMA
 
 _HALF_PI = 0.5 * math.pi
+_MEDIAN_SQUARE = (6.0 - 4.0 * math.sqrt(3.0) + math.pi) / math.pi
+"""E[median(|z1|, |z2|, |z3|)**2] for i.i.d. N(0, 1): 0.7046 (Andersen, Dobrev and Schaumburg
+2012, MedRV)."""
 
 
 @dataclass(frozen=True)
@@ -104,8 +113,6 @@ class BipowerConfig:
         max_blend: cap on the weight of the total variance in sigma_effective (0.85), in [0, 1].
         truncation_sds: c, a return with r**2 > c**2 (yardstick) is left out of the clean
             variance (7.0, > 0).
-        truncation_warmup: returns kept in TRV before TRV becomes its own yardstick (50; until
-            then BV_medium is), integer >= 1.
     """
 
     half_lives_buckets: tuple[float, float, float] = (5.0, 20.0, 100.0)
@@ -114,7 +121,6 @@ class BipowerConfig:
     toxic_threshold: float = 1.5
     max_blend: float = 0.85
     truncation_sds: float = 7.0
-    truncation_warmup: int = 50
 
     def __post_init__(self) -> None:
         hl = self.half_lives_buckets
@@ -131,9 +137,6 @@ class BipowerConfig:
         _checks.positive("toxic_threshold", self.toxic_threshold)
         _checks.unit_interval_closed("max_blend", self.max_blend)
         _checks.positive("truncation_sds", self.truncation_sds)
-        n = self.truncation_warmup
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise InvalidInputError("truncation_warmup", n, "must be an integer >= 1")
 
 
 class MultiScaleBipowerEstimator:
@@ -146,7 +149,9 @@ class MultiScaleBipowerEstimator:
         "_count",
         "_dt_all",
         "_dt_kept",
+        "_med",
         "_nonzero",
+        "_recent",
         "_rv",
         "_trv",
     )
@@ -160,6 +165,8 @@ class MultiScaleBipowerEstimator:
         self._trv = TickEWMA(slow)
         self._dt_all = TickEWMA(slow)
         self._dt_kept = TickEWMA(slow)
+        self._med = TickEWMA(self._config.half_lives_buckets[1])
+        self._recent: list[float] = []
         self._abs_prev: float | None = None
         self._count = 0
 
@@ -184,7 +191,8 @@ class MultiScaleBipowerEstimator:
             bp = _HALF_PI * abs(r) * self._abs_prev
         if not math.isfinite(rr) or (bp is not None and not math.isfinite(bp)):
             raise InvalidInputError("log_return", log_return, "square would overflow float64")
-        yardstick = self._truncation_yardstick()  # before this return
+        scale = self._time_scale(dt)
+        yardstick = self._med.value  # before this return
         for rv, nz in zip(self._rv, self._nonzero, strict=True):
             rv.update(rr)
             nz.update(1.0 if nonzero else 0.0)
@@ -193,19 +201,34 @@ class MultiScaleBipowerEstimator:
                 bv.update(bp)
         if dt is not None:
             self._dt_all.update(dt)
-        if yardstick is not None and rr <= self._config.truncation_sds**2 * yardstick:
+        if yardstick is not None and rr <= self._config.truncation_sds**2 * yardstick * scale:
             self._trv.update(rr)
             if dt is not None:
                 self._dt_kept.update(dt)
         if nonzero:
+            self._recent = [*self._recent[-2:], abs(r) / math.sqrt(scale)]
+            if len(self._recent) == 3:
+                self._med.update(sorted(self._recent)[1] ** 2 / _MEDIAN_SQUARE)
+        if nonzero:
             self._abs_prev = abs(r)
         self._count += 1
 
-    def _truncation_yardstick(self) -> float | None:
-        """TRV once it holds ``truncation_warmup`` returns, BV_medium before (None: no TRV)."""
-        if self._trv.tick_count >= self._config.truncation_warmup:
-            return self._trv.value
-        return self.bipower_variance(1)
+    def _time_scale(self, duration_ms: float | None) -> float:
+        """The time unit a return is normalised by: max(duration, mean duration) in ms (1 ms
+        at least; 1 without durations, i.e. per bucket)."""
+        if duration_ms is None:
+            return 1.0
+        mean = self._dt_all.value
+        return max(duration_ms, 0.0 if mean is None else mean, 1.0)
+
+    def diffusive_variance(self, duration_ms: float) -> float | None:
+        """Clean variance of a return spanning ``duration_ms``: the clean rate per ms times its
+        time scale max(duration, mean duration) (module docstring); None without durations or
+        before the clean rate exists."""
+        rate = self.clean_variance_per_s
+        if rate is None or self._dt_all.value is None:
+            return None
+        return rate / 1000.0 * self._time_scale(_checks.non_negative("duration_ms", duration_ms))
 
     @staticmethod
     def _scale(scale: int) -> int:
@@ -300,6 +323,8 @@ class MultiScaleBipowerEstimator:
             "bv": [e.state_dict() for e in self._bv],
             "nonzero": [e.state_dict() for e in self._nonzero],
             "truncated": self._trv.state_dict(),
+            "median_rv": self._med.state_dict(),
+            "recent": list(self._recent),
             "durations": self._dt_all.state_dict(),
             "kept_durations": self._dt_kept.state_dict(),
             "abs_prev": self._abs_prev,
@@ -320,6 +345,8 @@ class MultiScaleBipowerEstimator:
                 raise ValueError("expected three scales")
             obj._rv, obj._bv, obj._nonzero = rv, bv, nonzero
             obj._trv = TickEWMA.from_state_dict(state["truncated"])
+            obj._med = TickEWMA.from_state_dict(state["median_rv"])
+            obj._recent = [float(v) for v in state["recent"]][-3:]
             obj._dt_all = TickEWMA.from_state_dict(state["durations"])
             obj._dt_kept = TickEWMA.from_state_dict(state["kept_durations"])
             prev = state["abs_prev"]

@@ -56,19 +56,18 @@ def test_equals_explicit_weight_vectors():
     ratio = min(100.0, max(0.1, rv_ref[0] / bv_ref[0]))
     w = min(0.85, max(0.0, 1.0 - 1.0 / ratio))
     assert est.jump_ratio == pytest.approx(ratio, rel=1e-12)
-    # TRV: each return (from the third on) within 7 sd of the yardstick before it: BV_medium
-    # until 50 returns are kept, then TRV itself
-    products = (math.pi / 2.0) * np.abs(r[1:]) * np.abs(r[:-1])  # products[j - 1] needs r[j]
+    # TRV: each return within 7 sd of the median-RV yardstick of the nonzero returns before
+    # it (EWMA, half-life 20, of med(|r_{j-2}|, |r_{j-1}|, |r_j|)^2 / 0.7046)
+    med_const = (6.0 - 4.0 * math.sqrt(3.0) + math.pi) / math.pi
+    meds: list[float] = []
     kept: list[float] = []
-    for j in range(2, len(r)):
-        if len(kept) >= 50:
-            yardstick = np.dot(_ewma_weights(len(kept), 100.0), kept)
-        else:
-            yardstick = np.dot(_ewma_weights(j - 1, 20.0), products[: j - 1])
-        if r[j] ** 2 <= 49.0 * yardstick:
+    for j in range(len(r)):
+        if meds and r[j] ** 2 <= 49.0 * np.dot(_ewma_weights(len(meds), 20.0), meds):
             kept.append(r[j] ** 2)
+        if j >= 2:
+            meds.append(float(np.median(np.abs(r[j - 2 : j + 1]))) ** 2 / med_const)
     kept = np.array(kept)
-    assert 0 < len(r) - 2 - kept.size < 20  # the large jumps, not the diffusive returns
+    assert 0 < len(r) - 3 - kept.size < 20  # the large jumps, not the diffusive returns
     trv = np.dot(_ewma_weights(kept.size, 100.0), kept)
     assert est.sigma_clean == pytest.approx(math.sqrt(trv), rel=1e-12)
     assert est.sigma_total == pytest.approx(math.sqrt(rv_ref[2]), rel=1e-12)
@@ -87,9 +86,10 @@ def test_nothing_before_data_and_bipower_needs_two_returns():
     assert est.sigma_effective is None and est.jump_ratio is None
     est.update(-0.001)
     assert est.bipower_variance(0) == pytest.approx(math.pi / 2 * 2e-6, rel=1e-15)
-    assert est.sigma_clean is None  # TRV starts with the first return after a bipower value
-    est.update(0.003)
-    assert est.sigma_clean == pytest.approx(0.003, rel=1e-15)
+    est.update(0.003)  # the third nonzero return: the first median-RV yardstick value
+    assert est.sigma_clean is None  # TRV starts with the return after it
+    est.update(0.001)  # 1e-6 <= 49 * 0.002**2 / 0.7046: kept
+    assert est.sigma_clean == pytest.approx(0.001, rel=1e-15)
 
 
 def _variance_sd(weights: np.ndarray, lag0: float, lag1: float) -> float:

@@ -240,17 +240,20 @@ def test_sigma_is_bipower_clean_times_sqrt_intensity():
 
 @pytest.mark.parametrize("version", [V2, V1], ids=["soft", "binary"])
 def test_jump_classifier_wiring(version):
-    """Each bucket return r_t is classified with sigma_d = sigma_clean of the returns before
-    it (from the fourth return on); toxicity = the 50-tick weighted mean of P(jump).
+    """Each bucket return r_t is classified with sigma_d = the clean sd of a return of its
+    span (sqrt of ``diffusive_variance``) from the returns before it; toxicity = the 50-tick
+    weighted mean of P(jump).
     V1: P = 1[|r| > 3 sigma_d] computed here with numpy."""
     est, prices = sigma_stream(version, seed=13, n=300, jump_every=25)
     returns = np.diff(np.log(prices))
     bip = MultiScaleBipowerEstimator()
     sigma_prev = []
     for r in returns:
-        sigma_prev.append(bip.sigma_clean)
-        bip.update(float(r))
-    r, sig = returns[3:], np.array(sigma_prev[3:], dtype=float)
+        var = bip.diffusive_variance(SPACING_MS)
+        sigma_prev.append(None if var is None else math.sqrt(var))
+        bip.update(float(r), SPACING_MS)
+    first = next(i for i, v in enumerate(sigma_prev) if v is not None)
+    r, sig = returns[first:], np.array(sigma_prev[first:], dtype=float)
     if version.use_soft_jumps:
         soft = SoftJumpClassifier(sig[0])
         probs = []

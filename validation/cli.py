@@ -21,6 +21,7 @@ findings with a size). Exit status of ``audit`` and ``check``:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -50,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=100,
         help="seeds per catalogue entry and for the false-alarm rate (full suite)",
+    )
+    audit.add_argument(
+        "--coverage",
+        action="store_true",
+        help="measure the line coverage of online/ by the suite's checks (run-time statements "
+        "only) and put it in the report",
     )
     audit.add_argument(
         "--data",
@@ -161,7 +168,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         from validation.reference_fits import set_fit_cache_dir
 
         set_fit_cache_dir(args.fit_cache)
-    run = suite.run_checks(suite.all_checks(), args.seed, progress=_progress)
+    tracer = None
+    if args.coverage:
+        from validation.report.coverage import OnlineCoverage
+
+        tracer = OnlineCoverage()
+    with tracer if tracer is not None else contextlib.nullcontext():
+        run = suite.run_checks(suite.all_checks(), args.seed, progress=_progress)
     if args.data is not None:
         from validation.realdata import audit_l2_kappa, audit_market_kappa
 
@@ -222,6 +235,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         power=power,
         false_alarms=false_alarms,
         verdict=verdict,
+        coverage=None if tracer is None else tracer.result(),
     )
     _print_verdict(args.suite, verdict, run.seconds)
     code = verdict.exit_code

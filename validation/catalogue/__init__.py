@@ -262,6 +262,34 @@ CATALOGUE: list[BugEntry] = [
         candidate=unified_bugs.phi_on_mean_only,
         caught_by="e2e.kappa_sbc",
     ),
+    BugEntry(
+        name="unified.binary_jumps",
+        family="unified",
+        flaw=(
+            "The V1 jump classifier wired in (use_soft_jumps=False): P(jump | r) = 1 when "
+            "|r| > 3 sigma_d, else 0. A diffusive return beyond 3 sd (0.3% of buckets, more "
+            "with random bucket durations) is called a jump with certainty, a jump below it "
+            "is called diffusive with certainty; certainties that are wrong have zero "
+            "binomial variance, so toxicity and anything fed by P(jump) are miscalibrated."
+        ),
+        source="legacy V1",
+        candidate=unified_bugs.binary_jumps,
+        caught_by="e2e.jump_calibration",
+    ),
+    BugEntry(
+        name="unified.per_bucket_jump_yardstick",
+        family="unified",
+        flaw=(
+            "Bucket returns classified against the per-bucket clean sd whatever time they "
+            "span. A bucket return is N(0, sigma^2 dt) with a random dt, a scale mixture of "
+            "normals whose tails the two-normal mixture reads as jumps: on the simulated "
+            "market mean P(jump) came out at 0.09 against a jump rate of 0.01-0.015 per "
+            "bucket (the unified estimator's wiring before the duration-aware yardstick)."
+        ),
+        source="production",
+        candidate=unified_bugs.per_bucket_jump_yardstick,
+        caught_by="e2e.jump_calibration",
+    ),
 ]
 
 __all__ = ["CATALOGUE", "SOURCES", "BugEntry"]

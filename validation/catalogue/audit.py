@@ -91,9 +91,7 @@ def quick_false_alarms(
     candidates (the quick suite's gate)."""
     from validation.suite import correct_candidates
 
-    cheap = [
-        c for c in _checks().values() if not c.uses_mcmc and family in (None, c.family)
-    ]
+    cheap = [c for c in _checks().values() if not c.uses_mcmc and family in (None, c.family)]
     return measure_false_alarms(cheap, correct_candidates(), n_seeds, seed0, progress)
 
 

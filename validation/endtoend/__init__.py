@@ -7,6 +7,8 @@ Candidate family ``"unified"``: ``(MarketSession, checkpoints_ms) -> SessionRun`
 
 from validation.endtoend.consistency import NAME as PARAMS_CONSISTENCY
 from validation.endtoend.consistency import run_params_consistency
+from validation.endtoend.jump_calibration import NAME as JUMP_CALIBRATION
+from validation.endtoend.jump_calibration import JumpCalibrationSettings, run_jump_calibration
 from validation.endtoend.kappa_joint import ALPHA as JOINT_ALPHA
 from validation.endtoend.kappa_joint import NAME as KAPPA_JOINT
 from validation.endtoend.kappa_joint import run_kappa_joint
@@ -43,6 +45,15 @@ CHECKS: list[CheckSpec] = [
         false_alarm_rate=SigmaBiasSettings().alpha,
         description="params() sigma / sigma_effective vs the true sigma across bucket sizes, "
         "bounce and jumps (t-tests over independent sessions)",
+    ),
+    CheckSpec(
+        name=JUMP_CALIBRATION,
+        family="unified",
+        run=run_jump_calibration,
+        uses_mcmc=False,
+        false_alarm_rate=JumpCalibrationSettings().alpha,
+        description="per-bucket P(jump) calibrated against the simulated jump labels "
+        "(calibration in the large + binned chi-square)",
     ),
     CheckSpec(
         name=PARAMS_CONSISTENCY,

@@ -8,7 +8,7 @@ a wrong sd, a wrong interval or a mean from another posterior each shows up.
 Example::
 
     >>> post = reported_posterior(2500.0, 1118.0339887498948)  # Gamma(5, 5/2500)
-    >>> round(post.mean), round(post.args[0], 6)
+    >>> round(post.mean()), round(post.args[0], 6)
     (2500, 5.0)
 """
 

@@ -72,6 +72,10 @@ def run_params_consistency(candidate: Candidate, seed: int) -> CheckResult:
             problems.append({"t_ms": cp, "error": str(exc)})
             worst = math.inf
             continue
+        if not (0.0 < lo < hi < math.inf):
+            problems.append({"t_ms": cp, "gamma_interval": [float(lo), float(hi)]})
+            worst = math.inf
+            continue
         err = max(abs(p.kappa_95_lower / lo - 1.0), abs(p.kappa_95_upper / hi - 1.0))
         worst = max(worst, err / RTOL)
         if err > RTOL or not p.kappa_95_lower < p.kappa < p.kappa_95_upper:

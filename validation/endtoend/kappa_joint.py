@@ -93,15 +93,25 @@ def run_kappa_joint(candidate: Candidate, seed: int) -> CheckResult:
     except (CandidateError, ValueError) as exc:
         return fail_result(NAME, seed, "no usable reported posterior", ALPHA, timer, error=str(exc))
     if run.kappa_sources[0] != "own_fills":
-        return fail_result(NAME, seed, "kappa not from own fills", ALPHA, timer,
-                           kappa_source=run.kappa_sources[0])
+        return fail_result(
+            NAME, seed, "kappa not from own fills", ALPHA, timer, kappa_source=run.kappa_sources[0]
+        )
     fit_result = _fit(seed)
     draws = draws_of(fit_result, "kappa_own", 0)
-    comparison = compare_posterior(_Posterior(post), draws, alpha=ALPHA, approx_tol=APPROX_TOL,
-                                   exact=False)
+    comparison = compare_posterior(
+        _Posterior(post), draws, alpha=ALPHA, approx_tol=APPROX_TOL, exact=False
+    )
     market, own = window_distances(session, t_ms)
-    return _verdict(NAME, seed, fit_result, comparison, timer, n_market=int(market.size),
-                    n_own=int(own.size), kappa_own_true=session.truth.kappa_own_at(t_ms))
+    return _verdict(
+        NAME,
+        seed,
+        fit_result,
+        comparison,
+        timer,
+        n_market=int(market.size),
+        n_own=int(own.size),
+        kappa_own_true=session.truth.kappa_own_at(t_ms),
+    )
 
 
 class _Posterior:
@@ -134,7 +144,8 @@ def approximation_error(n_draws: int = 400, seed: int = 123) -> np.ndarray:
     out = []
     for _ in range(n_draws):
         session = draw_session(rng, KappaSbcSettings())
-        market, own = window_distances(session, session.spec.start_ms + int(CHECKPOINTS_S[-1] * 1e3))
+        t_ms = session.spec.start_ms + int(CHECKPOINTS_S[-1] * 1e3)
+        market, own = window_distances(session, t_ms)
         a_m, b_m = 5.0 + market.size, 5.0 / 2500.0 + market.sum()
         conf = a_m / (a_m + A0)
         approx = stats.gamma(conf * A0 + own.size, scale=1.0 / (conf * A0 * b_m / a_m + own.sum()))

@@ -4,9 +4,10 @@ Each replication draws kappa_market ~ Gamma(5, 5/2500) (the production market-ka
 and kappa_own | kappa_market ~ Gamma(a0 = 5, a0 / kappa_market), simulates a 12-minute
 session (:mod:`validation.market.simulate`: trades at mid (1 +- d), d ~ Exp(kappa_market),
 rate log-uniform on [0.02, 1] per s, so the 5-minute window holds from a handful to hundreds
-of trades; books every 20 s on average (trades are priced against the latest); own fills at rate 0.1 / s from minute 7 with adverse
-moves N(mu, 2 bp), mu ~ U(-1, 6) bp, so phi ranges over about [0.65, 1]), feeds it event by event to the candidate and reads
-``params()`` at three checkpoints:
+of trades; books every 20 s on average (trades are priced against the latest); own fills at
+rate 0.1 / s from minute 7 with adverse moves N(mu, 2 bp), mu ~ U(-1, 6) bp, so phi ranges
+over about [0.65, 1]), feeds it event by event to the candidate and reads ``params()`` at
+three checkpoints:
 
 * t = 1 min: market-trade kappa, first trades (window not yet full);
 * t = 6.67 min: market-trade kappa after evictions (window (1.67, 6.67] min, no own fill yet);

@@ -4,8 +4,9 @@ Scenarios (:data:`SCENARIOS`), each simulated ``n_sessions`` times for 20 minute
 sigma = 1 bp / sqrt(s) (:mod:`validation.market.simulate`; books every 2 s, trade sizes
 log-normal): many trades per bucket (3 trades / s, about 9 per bucket) or about one (0.2 / s);
 trades at mid (1 +- d), d ~ Exp(2500) (bid-ask bounce), at the touch plus an Exp offset
-(bounce), or at the mid (none); with or without jumps (one per 2 minutes on average,
-log sizes +-(15 bp + |N(0, (10 bp)**2)|), at least 7 to 9 diffusive bucket sd).
+(bounce), or at the mid (none); with or without jumps (one per 5 minutes on average,
+log sizes +-(20 bp + |N(0, (10 bp)**2)|), at least 9 to 12 diffusive bucket sd; the jumps
+carry about 2.7 times the diffusive variance).
 
 Per session the statistic is ``x = ln(mean_c sigma_c**2 / sigma**2)`` over the checkpoints c
 every 30 s after a 10-minute warm-up (four half-lives of the slow variance EWMA at about 0.33
@@ -40,7 +41,7 @@ SIGMA = 1e-4
 DURATION_S = 1200.0
 WARM_UP_S = 600.0
 EVERY_S = 30.0
-JUMP_RATE, JUMP_FLOOR, JUMP_SD = 1.0 / 120.0, 20e-4, 10e-4
+JUMP_RATE, JUMP_FLOOR, JUMP_SD = 1.0 / 300.0, 20e-4, 10e-4
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from validation.report import plots
+from validation.report.coverage import CoverageResult
 from validation.report.environment import environment
 from validation.results import _json_safe
 from validation.suite import SuiteRun
@@ -37,9 +38,11 @@ def build_report(
     power: list[Any] | None = None,
     false_alarms: Any | None = None,
     verdict: Verdict | None = None,
+    coverage: CoverageResult | None = None,
 ) -> dict[str, Any]:
-    """The JSON-ready report: every check with its numbers, seeds, versions and timings, and
-    the verdict (``verdict``, default: ``classify(run.results)``, i.e. without a baseline)."""
+    """The JSON-ready report: every check with its numbers, seeds, versions and timings, the
+    verdict (``verdict``, default: ``classify(run.results)``, i.e. without a baseline) and,
+    when measured, the line coverage of ``online/`` by the checks."""
     verdict = verdict if verdict is not None else classify(run.results)
     findings = {s.value: len(verdict.of_status(s)) for s in FindingStatus}
     return _json_safe(
@@ -59,6 +62,7 @@ def build_report(
                 "findings": findings,
             },
             "verdict": verdict.to_dict(),
+            "online_coverage": None if coverage is None else coverage.to_dict(),
             "checks": [r.to_dict() for r in run.results],
             "catalogue_power": [dataclasses.asdict(p) for p in power] if power else None,
             "false_alarms": dataclasses.asdict(false_alarms) if false_alarms else None,
@@ -131,6 +135,29 @@ def _adequacy_section(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _coverage_section(cov: dict[str, Any] | None) -> list[str]:
+    """Coverage of online/ by the checks, least covered modules first."""
+    if cov is None:
+        return []
+    lines = [
+        "## Line coverage of `online/` by these checks",
+        "",
+        f"{100 * cov['fraction']:.1f}% of the run-time statements ({cov['covered']} of "
+        f"{cov['statements']}; statements inside function bodies, so import-time definitions "
+        "do not count).",
+        "",
+        "| module | covered | statements | % |",
+        "|---|---|---|---|",
+    ]
+    rows = sorted(cov["modules"].items(), key=lambda kv: kv[1]["fraction"])
+    for name, m in rows:
+        if m["statements"]:
+            lines.append(
+                f"| `{name}` | {m['covered']} | {m['statements']} | {100 * m['fraction']:.0f} |"
+            )
+    return [*lines, ""]
+
+
 def _markdown(report: dict[str, Any], figures: dict[str, list[str]], power_png: str | None) -> str:
     env = report["environment"]
     pkgs = ", ".join(f"{k} {v}" for k, v in env["packages"].items() if v)
@@ -161,7 +188,7 @@ def _markdown(report: dict[str, Any], figures: dict[str, list[str]], power_png: 
                 f"| `{c['name']}` | **{c['status']}** | {_fmt(c['statistic'])} | "
                 f"{_fmt(c['threshold'])} | {_fmt(c['false_alarm_rate'])} | {c['seconds']:.1f} |"
             )
-    lines += ["", *_adequacy_section(report), ""]
+    lines += ["", *_adequacy_section(report), "", *_coverage_section(report["online_coverage"])]
     for c in report["checks"]:
         lines += [f"### `{c['name']}` ({c['kind']}): {c['status']}", ""]
         statistic_name = c["details"].get("statistic_name")
@@ -214,12 +241,13 @@ def write_report(
     power: list[Any] | None = None,
     false_alarms: Any | None = None,
     verdict: Verdict | None = None,
+    coverage: CoverageResult | None = None,
 ) -> list[Path]:
     """Write ``report.json``, ``report.md`` and ``plots/*.png`` under ``out_dir``."""
     out_dir = Path(out_dir)
     plot_dir = out_dir / "plots"
     plot_dir.mkdir(parents=True, exist_ok=True)
-    report = build_report(suite_name, seed, run, started, power, false_alarms, verdict)
+    report = build_report(suite_name, seed, run, started, power, false_alarms, verdict, coverage)
     figures: dict[str, list[str]] = {}
     for result in run.results:
         for draw in plots.FIGURES:
