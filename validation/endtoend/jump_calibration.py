@@ -5,8 +5,8 @@ Sessions (:mod:`validation.market.simulate`): 20 minutes, sigma = 1 bp / sqrt(s)
 / s (about 9 per bucket) at mid (1 +- d), books every 2 s, a jump every 5 minutes on average
 with log size +-(20 bp + |N(0, (10 bp)**2)|). The bucket return is the change of the quoted
 mid between the books current at two bucket closes, so bucket k *contains a jump* (y_k = 1)
-when a jump time falls in (tau_{k-1}, tau_k], tau the time of those books. The buckets after a 10-minute
-warm-up are pooled over ``n_sessions`` sessions.
+when a jump time falls in (tau_{k-1}, tau_k], tau the time of those books. The buckets after
+a 10-minute warm-up are pooled over ``n_sessions`` sessions.
 
 P(jump | r_k) is a posterior probability given r_k and the past, so under a calibrated
 classifier E[y_k - p_k | r_k, past] = 0 and the y_k - p_k are martingale differences::
