@@ -62,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
         "--data",
         type=Path,
         default=None,
-        help="directory of LOBSTER zip archives: adds the real-data market-kappa and L2 audits",
+        help="directory of LOBSTER zip archives: adds the real-data market-kappa, L2 and "
+        "prequential audits",
     )
     audit.add_argument(
         "--fit-cache",
@@ -190,6 +191,10 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         )
         _progress(f"real-data L2-book kappa audit on {args.data}")
         run.results += audit_l2_kappa(args.data, seed=args.seed, progress=_progress)
+        from validation.prequential.realdata import audit_prequential
+
+        _progress(f"real-data prequential audit (PIT, scores, V1 vs V2) on {args.data}")
+        run.results += audit_prequential(args.data, seed=args.seed, progress=_progress)
         run.seconds += time.perf_counter() - t0
     if args.sp500:
         from validation.realdata import audit_sp500_jumps
