@@ -497,15 +497,14 @@ class UnifiedParameterEstimator:
 
     @property
     def jump_mixture(self) -> tuple[float, float, float] | None:
-        """(pi, sigma_d, sigma_j) the soft jump classifier will use on the next bucket return,
-        log-return sd per bucket: sigma_d is the current bipower sigma_clean (set before each
-        update) and sigma_j is raised to min_jump_ratio sigma_d as that update would. None
-        before the classifier exists, while sigma_clean is below the floor, or on the V1
-        binary path. Read-only."""
-        jumps, sigma_d = self._jumps, self._bipower.sigma_clean
+        """(pi, sigma_d, sigma_j) the soft jump classifier will use on a next bucket return of
+        the mean duration, log-return sd: sigma_d is the yardstick it is set to before each
+        update (:meth:`_jump_yardstick`; for a return of another span it scales with
+        sqrt(span)) and sigma_j is raised to min_jump_ratio sigma_d as that update would. None
+        before the classifier exists, while the yardstick is unavailable, or on the V1 binary
+        path. Read-only."""
+        jumps, sigma_d = self._jumps, self._jump_yardstick(0)
         if not isinstance(jumps, SoftJumpClassifier) or sigma_d is None:
-            return None
-        if sigma_d < self.config.soft_jump.sigma_floor:
             return None
         sigma_j = max(jumps.sigma_jump, self.config.soft_jump.min_jump_ratio * sigma_d)
         return jumps.pi, sigma_d, sigma_j
