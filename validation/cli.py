@@ -3,7 +3,10 @@
 Exit status of ``audit`` and ``check``: 0 when every check passed, 1 when any check failed
 (for ``--suite full`` also when a catalogue entry is detected below its target rate or the
 measured suite false-alarm rate exceeds 1%), 2 when none failed but at least one was
-inconclusive (e.g. an MCMC fit failed its convergence gate), 64 for usage errors.
+inconclusive (e.g. an MCMC fit failed its convergence gate). Every usage, path or input error
+(unknown option, a negative seed, an ``--out`` that cannot be written, a missing ``--data``
+directory, a damaged archive) exits 64 with a one-line message and no traceback; arguments and
+paths are checked before any check runs (:mod:`validation.cli_args`).
 """
 
 from __future__ import annotations
@@ -11,9 +14,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from validation import sbc_cli, suite
+from validation.cli_args import (
+    USAGE_ERROR,
+    Parser,
+    UsageError,
+    existing_dir,
+    output_dir,
+    positive_int,
+    seed,
+)
 from validation.shadow import cli as shadow_cli
 
 MAX_SUITE_FALSE_ALARM_RATE = 0.01
@@ -24,28 +35,28 @@ def _progress(message: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m validation", description=__doc__)
+    parser = Parser(prog="python -m validation", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     audit = sub.add_parser("audit", help="run a suite and write report.json + report.md")
     audit.add_argument("--suite", choices=suite.SUITES, default="quick")
-    audit.add_argument("--out", type=Path, required=True, help="output directory")
-    audit.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    audit.add_argument("--out", type=output_dir, required=True, help="output directory")
+    audit.add_argument("--seed", type=seed, default=0, help="base seed (default 0)")
     audit.add_argument(
         "--power-seeds",
-        type=int,
+        type=positive_int,
         default=100,
         help="seeds per catalogue entry and for the false-alarm rate (full suite)",
     )
     audit.add_argument(
         "--data",
-        type=Path,
+        type=existing_dir,
         default=None,
         help="directory of LOBSTER zip archives: adds the real-data market-kappa and L2 audits",
     )
     audit.add_argument(
         "--fit-cache",
-        type=Path,
+        type=output_dir,
         default=None,
         help="directory for cached reference fits: re-running an unchanged audit does no MCMC",
     )
@@ -62,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="run one check on the production estimator")
     check.add_argument("name", help="check name (see `list`)")
-    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--seed", type=seed, default=0)
 
     sub.add_parser("list", help="list the checks and the catalogue entries")
     sbc_cli.add_parser(sub)
@@ -87,8 +98,7 @@ def _cmd_list() -> int:
 def _cmd_check(name: str, seed: int) -> int:
     specs = suite.checks_by_name()
     if name not in specs:
-        print(f"unknown check {name!r}; known: {', '.join(sorted(specs))}", file=sys.stderr)
-        return 64
+        raise UsageError(f"unknown check {name!r}; known: {', '.join(sorted(specs))}")
     run = suite.run_checks([specs[name]], seed, progress=_progress)
     result = run.results[0]
     print(
@@ -110,9 +120,6 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if args.data is not None:
         from validation.realdata import audit_l2_kappa, audit_market_kappa
 
-        if not args.data.is_dir():
-            print(f"--data {args.data}: not a directory", file=sys.stderr)
-            return 64
         _progress(f"real-data market-kappa audit on {args.data}")
         t0 = time.perf_counter()
         run.results += audit_market_kappa(
@@ -187,7 +194,22 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run a command; its exit status (verdicts 0/1/2, usage/path/input errors 64)."""
+    from validation.data.lobster import LobsterFormatError
+
+    try:
+        return _dispatch(_parser().parse_args(argv))
+    except (UsageError, LobsterFormatError, OSError) as exc:
+        print(f"python -m validation: error: {_one_line(exc)}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if isinstance(exc, UsageError) else f"{type(exc).__name__}: {text}"
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "list":
         return _cmd_list()
     if args.command == "check":
