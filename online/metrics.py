@@ -4,9 +4,15 @@ Metrics (``<ns>`` is the namespace, default ``mm_estimator``; every metric carri
 constant ``labels`` given to the exporter):
 
 * one Gauge per MarketParams field, ``<ns>_<field>`` (units as in
-  :mod:`online.market_params`; a NaN field is exported as NaN);
+  :mod:`online.market_params`; a NaN field is exported as NaN, and every gauge is NaN before
+  the first ``observe()``);
 * ``<ns>_updates_total{handler}``: events accepted per handler (trade, l2_book, own_fill);
 * ``<ns>_rejected_inputs_total{handler}``: events rejected with ``InvalidInputError``.
+
+One scrape is one snapshot: :meth:`MarketParamsExporter.observe` replaces the whole set of
+values at once (one reference swap of an immutable tuple) and the gauges are produced by a
+custom collector that reads that reference once per scrape, so a scrape never mixes fields of
+two ``observe()`` calls (per-field ``Gauge`` objects, set one after the other, did).
 
 Every exporter owns its own :class:`prometheus_client.CollectorRegistry` unless one is passed;
 the process-global default registry is never touched, so several exporters (and tests) do not
@@ -16,10 +22,14 @@ collide. This is the only module of :mod:`online` that imports ``prometheus_clie
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Iterator
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter
 from prometheus_client import start_http_server as _start_http_server
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from online.errors import InvalidInputError
 from online.market_params import MarketParams
@@ -28,6 +38,26 @@ HANDLERS = ("trade", "l2_book", "own_fill")
 """The estimator's event handlers, the values of the ``handler`` label."""
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(MarketParams))
+
+
+class _SnapshotGauges(Collector):
+    """One gauge per MarketParams field, all read from the same snapshot in one scrape."""
+
+    def __init__(self, namespace: str, labels: dict[str, str]) -> None:
+        self._names = [f"{namespace}_{field}" for field in _FIELDS]
+        self._label_names = list(labels)
+        self._label_values = [labels[k] for k in self._label_names]
+        self._values: tuple[float, ...] = (math.nan,) * len(_FIELDS)
+
+    def set(self, values: tuple[float, ...]) -> None:
+        self._values = values  # one atomic reference swap
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        values = self._values  # read once: every gauge of this scrape is from one observe()
+        for name, field, value in zip(self._names, _FIELDS, values, strict=True):
+            family = GaugeMetricFamily(name, f"MarketParams.{field}", labels=self._label_names)
+            family.add_metric(self._label_values, value)
+            yield family
 
 
 class MarketParamsExporter:
@@ -48,16 +78,8 @@ class MarketParamsExporter:
         self.registry = CollectorRegistry() if registry is None else registry
         self.labels = dict(labels or {})
         names = list(self.labels)
-        self._gauges = {
-            field: Gauge(
-                field,
-                f"MarketParams.{field}",
-                names,
-                namespace=namespace,
-                registry=self.registry,
-            )
-            for field in _FIELDS
-        }
+        self._gauges = _SnapshotGauges(namespace, self.labels)
+        self.registry.register(self._gauges)
         self._updates = Counter(
             "updates",
             "events accepted per estimator handler",
@@ -74,10 +96,9 @@ class MarketParamsExporter:
         )
 
     def observe(self, params: MarketParams) -> None:
-        """Set every gauge to the corresponding field of ``params``."""
-        for field, value in params.to_dict().items():
-            gauge = self._gauges[field]
-            (gauge.labels(**self.labels) if self.labels else gauge).set(float(value))
+        """Publish ``params``: every gauge of the next scrape shows this call's fields."""
+        values = params.to_dict()
+        self._gauges.set(tuple(float(values[field]) for field in _FIELDS))
 
     def count(self, handler: str, *, rejected: bool = False) -> None:
         """Add one accepted (or, with ``rejected=True``, one rejected) event of ``handler``.

@@ -219,4 +219,23 @@ class RollingWindow:
             raise StateDictError("rolling window state has timestamps out of order")
         window._times.extend(times)
         window._values.extend(values)
+        window._check_consistent()
         return window
+
+    def _check_consistent(self) -> None:
+        """Refuse a restored state no sequence of push/evict could have produced: values out
+        of [-MAX_VALUE, MAX_VALUE], a total off the exact sum by more than 1e-9 sum|x|, or m2
+        outside [0, m2_peak] or off the two-pass value by more than 1e-6 m2_peak (the running
+        statistics are far more accurate than these bounds)."""
+        values = self._values
+        if any(not abs(v) <= MAX_VALUE for v in values):
+            raise StateDictError(f"rolling window state has a value beyond {MAX_VALUE:g}")
+        exact = math.fsum(values)
+        if not abs(self._hi + self._lo - exact) <= 1e-9 * math.fsum(abs(v) for v in values):
+            raise StateDictError("rolling window state: total is not the sum of its values")
+        mean = exact / len(values) if values else 0.0
+        m2_exact = math.fsum((v - mean) * (v - mean) for v in values)
+        if not (
+            0.0 <= self._m2 <= self._m2_peak and abs(self._m2 - m2_exact) <= 1e-6 * self._m2_peak
+        ):
+            raise StateDictError("rolling window state: m2 is not the values' squared deviations")

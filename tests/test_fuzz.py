@@ -10,7 +10,9 @@ extreme books. Invariants after every call:
 * the only exception is ``InvalidInputError`` (``StateDictError`` for state loading);
 * after a rejection the state dict is byte-identical (canonical JSON) to the one before;
 * after an acceptance the state dict is strict JSON (``json.dumps(..., allow_nan=False)``) and
-  no read-out is infinite.
+  no read-out is infinite;
+* at the end of each example the state survives a JSON round trip exactly, and the original
+  and the restored copy stay bit-identical over 5 more valid events.
 
 Tampered state dicts (one leaf replaced by an adversarial value, a key deleted or added) must
 be refused with ``StateDictError`` or, if accepted, be strict JSON and save back exactly what
@@ -223,6 +225,32 @@ def run_plan(species: Species, warm_n: int, seed: int, n_calls: int, counts: Cou
             if not shifted:
                 raise Violation(f"{species.name}.{method}{args!r}: valid call rejected")
             counts["valid_rejected_after_extreme"] += 1
+    round_trip(est, species, last, rng, counts)
+
+
+def round_trip(est: Any, species: Species, last: int, rng: np.random.Generator, counts) -> None:
+    """Restore from the JSON text of the state: it saves back identically, and the same 5
+    valid events then give bit-identical states in the original and the copy."""
+    text = canonical_state(est)
+    copy_ = type(est).from_state_dict(json.loads(text))
+    if canonical_state(copy_) != text:
+        raise Violation(f"{species.name}: JSON round trip changed the state")
+    methods = list(species.events)
+    for _ in range(5):
+        method = methods[int(rng.integers(len(methods)))]
+        args = valid_args(species, method, rng, last)
+        outcomes = []
+        for target in (est, copy_):
+            try:
+                getattr(target, method)(*copy.deepcopy(args))
+                outcomes.append("accepted")
+            except InvalidInputError:
+                outcomes.append("rejected")
+        if outcomes[0] != outcomes[1] or canonical_state(est) != canonical_state(copy_):
+            raise Violation(f"{species.name}: restored copy diverged after {method}{args!r}")
+        if outcomes[0] == "accepted":
+            last = timestamp_of(species, method, args, last)
+    counts["round_trips"] += 1
 
 
 def _leaves(value: Any, path: tuple = ()) -> list[tuple]:
@@ -320,7 +348,8 @@ def report(counts: Counter) -> str:
         f"fuzz: {counts['calls']} calls ({counts['accepted']} accepted, {counts['rejected']} "
         f"rejected with InvalidInputError, {counts['valid_rejected_after_extreme']} of them valid "
         f"calls after an accepted extreme value) on {len(per)} estimators after "
-        f"{counts['warm_events']} warm-up events; {counts['state_loads']} tampered state "
+        f"{counts['warm_events']} warm-up events; {counts['round_trips']} exact JSON round "
+        f"trips (then 5 identical events each); {counts['state_loads']} tampered state "
         f"dicts ({counts['state_refused']} refused with StateDictError, "
         f"{counts['state_accepted']} accepted, of which {counts['tampered_later_violations']} "
         f"broke an invariant on later valid events: {later}); 0 violations on valid or "
@@ -335,6 +364,7 @@ def test_fuzz_default_run() -> None:
     assert len([k for k in counts if k.startswith("calls[")]) == len(ZOO)
     assert counts["rejected"] > 0.2 * counts["calls"] and counts["accepted"] > 0.2 * counts["calls"]
     assert counts["state_refused"] > 0
+    assert counts["round_trips"] == 400
 
 
 @pytest.mark.audit

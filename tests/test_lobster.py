@@ -3,6 +3,7 @@ malformed archives, and one check on the real AAPL sample (skipped when the data
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
@@ -294,3 +295,71 @@ def test_real_aapl_executions_against_plain_csv() -> None:
     assert td.n_executions == executions and td.n_kept == executions
     assert int(np.count_nonzero(td.at_half_spread)) == at_touch
     assert td.summary()["fraction_at_half_spread"] == pytest.approx(2 / 3, abs=0.02)
+
+
+def _member_data_span(path: Path, member_suffix: str) -> tuple[int, int]:
+    """(offset, length) of a member's compressed bytes inside the archive."""
+    with zipfile.ZipFile(path) as archive:
+        info = next(i for i in archive.infolist() if i.filename.endswith(member_suffix))
+    raw = path.read_bytes()
+    name_len, extra_len = (
+        int.from_bytes(raw[info.header_offset + 26 : info.header_offset + 28], "little"),
+        int.from_bytes(raw[info.header_offset + 28 : info.header_offset + 30], "little"),
+    )
+    return info.header_offset + 30 + name_len + extra_len, info.compress_size
+
+
+def _flip(path: Path, offset: int) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[offset] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("member_suffix", ["_message_1.csv", "_orderbook_1.csv"])
+@pytest.mark.parametrize("where", [0.0, 0.5, 0.99])
+def test_a_damaged_member_is_a_format_error(tmp_path: Path, member_suffix: str, where) -> None:
+    """A flipped byte of the deflate stream raised zlib.error or BadZipFile (CRC) before."""
+    path = _archive(tmp_path, *_long_day(200), 1)
+    load_lobster(path)  # control: the undamaged archive loads
+    offset, length = _member_data_span(path, member_suffix)
+    _flip(path, offset + int(where * (length - 1)))
+    with pytest.raises(LobsterFormatError) as info:
+        load_lobster(path)
+    assert info.value.member is not None and info.value.member.endswith(member_suffix)
+
+
+def test_a_truncated_archive_is_a_format_error(tmp_path: Path) -> None:
+    path = _archive(tmp_path, MESSAGES_1, BOOK_1, 1)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(LobsterFormatError, match="not a zip archive"):
+        load_lobster(path)
+
+
+def test_members_above_the_size_cap_are_refused(tmp_path: Path) -> None:
+    path = _archive(tmp_path, MESSAGES_1, BOOK_1, 1)
+    sizes = [i.file_size for i in zipfile.ZipFile(path).infolist() if i.filename.endswith("csv")]
+    assert load_lobster(path, max_member_bytes=max(sizes)).levels == 1
+    with pytest.raises(LobsterFormatError, match="more than the cap"):
+        load_lobster(path, max_member_bytes=max(sizes) - 1)
+
+
+def test_a_member_longer_than_its_header_says_is_a_format_error(tmp_path: Path, monkeypatch):
+    """An understated size cannot get past the cap: zipfile reads only the declared bytes,
+    then the CRC check fails."""
+    path = _archive(tmp_path, *_long_day(200), 1)
+    real_getinfo = zipfile.ZipFile.getinfo
+
+    def understated(self, name):
+        info = copy.copy(real_getinfo(self, name))
+        info.file_size = 10  # what a lying header would declare
+        return info
+
+    monkeypatch.setattr(zipfile.ZipFile, "getinfo", understated)
+    with pytest.raises(LobsterFormatError, match=r"damaged member \(BadZipFile: Bad CRC-32"):
+        load_lobster(path, max_member_bytes=100)
+
+
+def _long_day(n: int) -> tuple[list[tuple], list[tuple]]:
+    """n valid one-level rows (increasing times, the book of BOOK_1's second row)."""
+    messages = [(f"{34200 + 0.5 * k:.1f}", 1, k + 1, 10, 1000100, -1) for k in range(n)]
+    return messages, [BOOK_1[1]] * n

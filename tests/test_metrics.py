@@ -94,3 +94,51 @@ def test_unknown_handler_rejected():
     with pytest.raises(InvalidInputError) as err:
         MarketParamsExporter().count("quote")
     assert err.value.field == "handler"
+
+
+def _params(k: float) -> MarketParams:
+    """Every field equal to k: a scrape mixing two observe() calls shows two values."""
+    return MarketParams(
+        **{name: k for name in PARAMS.to_dict() if name != "timestamp_ms"}, timestamp_ms=int(k)
+    )
+
+
+def test_a_scrape_interleaved_with_observe_shows_one_snapshot():
+    """Deterministic interleaving: observe() between the first and the remaining gauges of a
+    scrape. Per-field gauges (set one by one, read one by one) show the second call in the
+    later gauges; the snapshot collector shows the first call in all of them."""
+    exporter = MarketParamsExporter()
+    exporter.observe(_params(1.0))
+    families = exporter.registry.collect()
+    first = next(families)
+    exporter.observe(_params(2.0))
+    values = [s.value for fam in [first, *families] for s in fam.samples if "total" not in s.name]
+    assert len(values) == len(PARAMS.to_dict()) and set(values) == {1.0}
+    assert {s.value for fam in exporter.registry.collect() for s in fam.samples} >= {2.0}
+
+
+def test_concurrent_scrapes_never_mix_observe_calls(served):
+    import threading
+
+    exporter, port = served
+    exporter.observe(_params(0.0))
+    stop = threading.Event()
+
+    def writer() -> None:
+        k = 0
+        while not stop.is_set():
+            k += 1
+            exporter.observe(_params(float(k)))
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        seen = set()
+        for _ in range(100):
+            gauges = {n: v for (n, _), v in scrape(port).items() if "total" not in n}
+            assert len(set(gauges.values())) == 1, gauges
+            seen |= set(gauges.values())
+    finally:
+        stop.set()
+        thread.join()
+    assert len(seen) > 1  # the writer did publish during the scrapes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import math
@@ -195,10 +194,9 @@ def test_report_files(shadow, tmp_path: Path) -> None:
 
 
 def _cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    sub = parser.add_subparsers(dest="command", required=True)
-    shadow_cli.add_parser(sub)
-    return shadow_cli.run(parser.parse_args(argv))
+    from validation import cli
+
+    return cli.main(argv)
 
 
 def test_cli_missing_directory(tmp_path: Path, capsys) -> None:

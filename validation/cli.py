@@ -12,7 +12,11 @@ findings with a size). Exit status of ``audit`` and ``check``:
   exceeds 1%;
 - 2: none of the above, but a check of either kind was inconclusive (e.g. an MCMC fit failed
   its convergence gate);
-- 64: usage errors (including an unreadable or invalid baseline file).
+- 64: usage errors (including an unreadable or invalid baseline file): every usage, path or
+  input error (unknown option, a negative seed, an ``--out`` that cannot be written, a
+  missing ``--data`` directory, a damaged archive) exits 64 with a one-line message and no
+  traceback; arguments and paths are checked before any check runs
+  (:mod:`validation.cli_args`).
 
 ``baseline --from REPORT --reason TEXT`` writes the accepted findings of an audit's
 ``report.json`` to a baseline file (``validation.baseline_cli``).
@@ -28,6 +32,15 @@ from pathlib import Path
 
 from validation import baseline_cli, sbc_cli, suite
 from validation.baseline import Baseline, BaselineError, load_baseline
+from validation.cli_args import (
+    USAGE_ERROR,
+    Parser,
+    UsageError,
+    existing_dir,
+    output_dir,
+    positive_int,
+    seed,
+)
 from validation.shadow import cli as shadow_cli
 from validation.verdict import FindingStatus, Verdict, classify
 
@@ -39,16 +52,16 @@ def _progress(message: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m validation", description=__doc__)
+    parser = Parser(prog="python -m validation", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     audit = sub.add_parser("audit", help="run a suite and write report.json + report.md")
     audit.add_argument("--suite", choices=suite.SUITES, default="quick")
-    audit.add_argument("--out", type=Path, required=True, help="output directory")
-    audit.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    audit.add_argument("--out", type=output_dir, required=True, help="output directory")
+    audit.add_argument("--seed", type=seed, default=0, help="base seed (default 0)")
     audit.add_argument(
         "--power-seeds",
-        type=int,
+        type=positive_int,
         default=100,
         help="seeds per catalogue entry and for the false-alarm rate (full suite)",
     )
@@ -60,14 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit.add_argument(
         "--data",
-        type=Path,
+        type=existing_dir,
         default=None,
         help="directory of LOBSTER zip archives: adds the real-data market-kappa, L2 and "
         "prequential audits",
     )
     audit.add_argument(
         "--fit-cache",
-        type=Path,
+        type=output_dir,
         default=None,
         help="directory for cached reference fits: re-running an unchanged audit does no MCMC",
     )
@@ -91,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="run one check on the production estimator")
     check.add_argument("name", help="check name (see `list`)")
-    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--seed", type=seed, default=0)
 
     sub.add_parser("list", help="list the checks and the catalogue entries")
     sbc_cli.add_parser(sub)
@@ -117,8 +130,7 @@ def _cmd_list() -> int:
 def _cmd_check(name: str, seed: int) -> int:
     specs = suite.checks_by_name()
     if name not in specs:
-        print(f"unknown check {name!r}; known: {', '.join(sorted(specs))}", file=sys.stderr)
-        return 64
+        raise UsageError(f"unknown check {name!r}; known: {', '.join(sorted(specs))}")
     run = suite.run_checks([specs[name]], seed, progress=_progress)
     result = run.results[0]
     print(
@@ -179,9 +191,6 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if args.data is not None:
         from validation.realdata import audit_l2_kappa, audit_market_kappa
 
-        if not args.data.is_dir():
-            print(f"--data {args.data}: not a directory", file=sys.stderr)
-            return 64
         _progress(f"real-data market-kappa audit on {args.data}")
         t0 = time.perf_counter()
         run.results += audit_market_kappa(
@@ -259,7 +268,22 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run a command; its exit status (verdicts 0/1/2, usage/path/input errors 64)."""
+    from validation.data.lobster import LobsterFormatError
+
+    try:
+        return _dispatch(_parser().parse_args(argv))
+    except (UsageError, LobsterFormatError, OSError) as exc:
+        print(f"python -m validation: error: {_one_line(exc)}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if isinstance(exc, UsageError) else f"{type(exc).__name__}: {text}"
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "list":
         return _cmd_list()
     if args.command == "check":

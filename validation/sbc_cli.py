@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from validation.cli_args import USAGE_ERROR, non_negative_int, output_dir, positive_int, seed
 from validation.results import CheckResult, Status
 
 BAD_MODEL_PRIOR = (5.0, 5.0 / 25_000.0)
@@ -37,19 +37,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "sbc", help="rank SBC of the gamma_exponential reference model on a Dask cluster"
     )
-    p.add_argument("--replications", type=int, default=d.n_replications, help="N replications")
-    p.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes")
-    p.add_argument("--threads-per-worker", type=int, default=1)
+    p.add_argument(
+        "--replications", type=positive_int, default=d.n_replications, help="N replications"
+    )
+    p.add_argument("--workers", type=positive_int, default=2, help="LocalCluster worker processes")
+    p.add_argument("--threads-per-worker", type=positive_int, default=1)
     p.add_argument(
         "--scheduler", default=None, help="address of a running scheduler, e.g. tcp://host:8786"
     )
-    p.add_argument("--store", type=Path, default=None, help="directory of resumable results")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--store", type=output_dir, default=None, help="directory of resumable results")
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--backend", choices=BACKENDS, default=d.backend)
-    p.add_argument("--n-max", type=int, default=d.n_max, help="most distances per data set")
-    p.add_argument("--draws", type=int, default=d.draws, help="NUTS draws per chain")
-    p.add_argument("--tune", type=int, default=d.tune, help="NUTS tuning steps per chain")
-    p.add_argument("--chains", type=int, default=d.chains)
+    p.add_argument(
+        "--n-max", type=positive_int, default=d.n_max, help="most distances per data set"
+    )
+    p.add_argument("--draws", type=positive_int, default=d.draws, help="NUTS draws per chain")
+    p.add_argument(
+        "--tune", type=non_negative_int, default=d.tune, help="NUTS tuning steps per chain"
+    )
+    p.add_argument("--chains", type=positive_int, default=d.chains)
     p.add_argument(
         "--bad-prior",
         action="store_true",
@@ -122,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--workers and --threads-per-worker must be >= 1")
     except ValueError as exc:
         print(f"sbc: {exc}", file=sys.stderr)
-        return 64
+        return USAGE_ERROR
     try:
         result = run_distributed_sbc(
             settings,
@@ -135,6 +141,6 @@ def run(args: argparse.Namespace) -> int:
         )
     except StoreError as exc:
         print(f"sbc: {exc}", file=sys.stderr)
-        return 64
+        return USAGE_ERROR
     print("\n".join(summary(result)))
     return _EXIT[result.status]

@@ -15,14 +15,23 @@ Units in :class:`LobsterDay`: times in seconds after midnight (float64), prices 
 ``+9999999999`` (ask) and ``-9999999999`` (bid) with size 0; they are stored as NaN prices
 (missing) with their size 0 kept. For type-7 (halt) messages the price column is a flag
 (-1 halt, 0 quoting, 1 resume) and is divided by 10000 like every other price.
+
+Damage and size. Every fault of the archive, including a corrupted deflate stream
+(``zlib.error``), a CRC mismatch or truncation (``BadZipFile``, ``EOFError``) and an
+unsupported compression or encryption, is raised as :class:`LobsterFormatError` naming the
+archive and member. Members are parsed as streams straight from the archive (no copy of the
+unpacked bytes is held), and a member whose unpacked size exceeds ``max_member_bytes``
+(default :data:`MAX_MEMBER_BYTES`, 2 GiB) is refused before any of it is read. The declared
+size cannot be understated to get past the cap: ``zipfile`` reads no more than the declared
+size and then fails the CRC check, a damaged member like any other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +43,19 @@ PRICE_SCALE = 10_000
 
 DUMMY_PRICE = 9_999_999_999
 """Absolute value of the raw dummy price LOBSTER writes for unoccupied levels."""
+
+MAX_MEMBER_BYTES = 2**31
+"""Largest unpacked member :func:`load_lobster` reads by default (bytes)."""
+
+#: what reading a damaged member raises (zlib for a corrupted deflate stream)
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 MESSAGE_TYPES = frozenset({1, 2, 3, 4, 5, 6, 7})
 DIRECTIONS = frozenset({-1, 1})
@@ -102,7 +124,7 @@ def find_archives(directory: str | Path) -> list[Path]:
     return sorted(Path(directory).glob("*.zip"))
 
 
-def load_lobster(zip_path: str | Path) -> LobsterDay:
+def load_lobster(zip_path: str | Path, *, max_member_bytes: int = MAX_MEMBER_BYTES) -> LobsterDay:
     """Read a LOBSTER zip archive (message + order-book members) without extracting it.
 
     ``L`` is taken from the member names and must agree between the two members, with the
@@ -112,12 +134,14 @@ def load_lobster(zip_path: str | Path) -> LobsterDay:
     Raises:
         LobsterFormatError: missing or ambiguous members, inconsistent names or levels, wrong
             column count, non-numeric or non-integer field, unknown message type or direction,
-            differing row counts, non-finite or decreasing time.
+            differing row counts, non-finite or decreasing time; a damaged member (corrupted
+            stream, CRC mismatch, truncation) or one larger than ``max_member_bytes`` unpacked.
+        FileNotFoundError: no such file.
     """
     path = Path(zip_path)
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         raise LobsterFormatError(path, None, f"not a zip archive ({exc})") from exc
     with archive:
         msg_member, msg_meta = _find_member(path, archive, "message")
@@ -135,8 +159,8 @@ def load_lobster(zip_path: str | Path) -> LobsterDay:
         if levels < 1:
             raise LobsterFormatError(path, None, f"levels must be >= 1, names say {levels}")
         _check_archive_name(path, msg_meta, levels)
-        msg_cols = _read_csv(path, msg_member, archive.read(msg_member), 6, float_cols={0})
-        book_cols = _read_csv(path, book_member, archive.read(book_member), 4 * levels, set())
+        msg_cols = _read_csv(path, archive, msg_member, max_member_bytes, 6, float_cols={0})
+        book_cols = _read_csv(path, archive, book_member, max_member_bytes, 4 * levels, set())
     n_msg, n_book = len(msg_cols[0]), len(book_cols[0])
     if n_msg != n_book:
         raise LobsterFormatError(
@@ -196,15 +220,30 @@ def _check_archive_name(path: Path, meta: dict[str, str | int], levels: int) -> 
 
 
 def _read_csv(
-    path: Path, member: str, data: bytes, n_cols: int, float_cols: set[int]
+    path: Path,
+    archive: zipfile.ZipFile,
+    member: str,
+    max_bytes: int,
+    n_cols: int,
+    float_cols: set[int],
 ) -> list[np.ndarray]:
-    """Parse a header-less numeric CSV; columns in ``float_cols`` are float64, others int64."""
-    if not data.strip():
-        raise LobsterFormatError(path, member, "member is empty")
+    """Parse a header-less numeric CSV member; ``float_cols`` are float64, others int64."""
+    size = archive.getinfo(member).file_size
+    if size > max_bytes:
+        raise LobsterFormatError(
+            path, member, f"member is {size} bytes unpacked, more than the cap {max_bytes}"
+        )
     try:
-        frame = pd.read_csv(io.BytesIO(data), header=None, na_filter=False)
+        with archive.open(member) as stream:
+            frame = pd.read_csv(stream, header=None, na_filter=False)
+    except pd.errors.EmptyDataError:
+        raise LobsterFormatError(path, member, "member is empty") from None
     except pd.errors.ParserError as exc:
         raise LobsterFormatError(path, member, f"unparseable CSV ({exc})") from exc
+    except _READ_ERRORS as exc:
+        raise LobsterFormatError(
+            path, member, f"damaged member ({type(exc).__name__}: {exc})"
+        ) from exc
     if frame.shape[1] != n_cols:
         raise LobsterFormatError(
             path, member, f"wrong column count: expected {n_cols}, found {frame.shape[1]}"

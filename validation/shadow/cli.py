@@ -4,8 +4,8 @@
         [--horizon-s T] [--fee-bps F] [--book-interval-ms B] [--every-ms E] [--minutes M]
 
 Writes ``shadow.json``, ``shadow.md`` and ``shadow.png`` into ``--out``; progress goes to
-stderr. Exit status 0 on success, 64 when the data directory or the archive is missing or the
-arguments are invalid.
+stderr. Exit status 0 on success, 64 when the data directory or the archive is missing or
+damaged, ``--out`` cannot be written, or the arguments are invalid (checked before loading).
 """
 
 from __future__ import annotations
@@ -17,9 +17,16 @@ import time
 from pathlib import Path
 
 from online.errors import InvalidInputError
+from validation.cli_args import (
+    USAGE_ERROR,
+    existing_dir,
+    finite_float,
+    non_negative_int,
+    output_dir,
+    positive_float,
+    positive_int,
+)
 from validation.replay import DEFAULT_BOOK_INTERVAL_MS, DEFAULT_EVERY_MS
-
-USAGE_ERROR = 64
 
 
 def _progress(message: str) -> None:
@@ -33,42 +40,50 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "shadow", help="replay a LOBSTER day through the V1 and V2 estimators side by side"
     )
-    p.add_argument("--data", type=Path, required=True, help="directory of LOBSTER zip archives")
-    p.add_argument("--ticker", required=True, help="ticker, e.g. AAPL")
-    p.add_argument("--out", type=Path, required=True, help="output directory")
     p.add_argument(
-        "--levels", type=int, default=None, help="book levels of the archive (default: deepest)"
+        "--data", type=existing_dir, required=True, help="directory of LOBSTER zip archives"
+    )
+    p.add_argument("--ticker", required=True, help="ticker, e.g. AAPL")
+    p.add_argument("--out", type=output_dir, required=True, help="output directory")
+    p.add_argument(
+        "--levels",
+        type=positive_int,
+        default=None,
+        help="book levels of the archive (default: deepest)",
     )
     p.add_argument(
         "--gamma",
-        type=float,
+        type=positive_float,
         default=DEFAULT_GAMMA,
         help=f"GLFT risk aversion, 1/(fraction of mid) per unit q (default {DEFAULT_GAMMA:g})",
     )
     p.add_argument(
         "--horizon-s",
-        type=float,
+        type=positive_float,
         default=DEFAULT_HORIZON_S,
         help=f"GLFT horizon in seconds (default {DEFAULT_HORIZON_S:g})",
     )
     p.add_argument(
-        "--fee-bps", type=float, default=DEFAULT_FEE_BPS, help="per-side fee in bp (default 0)"
+        "--fee-bps",
+        type=finite_float,
+        default=DEFAULT_FEE_BPS,
+        help="per-side fee in bp (default 0)",
     )
     p.add_argument(
         "--book-interval-ms",
-        type=int,
+        type=non_negative_int,
         default=DEFAULT_BOOK_INTERVAL_MS,
         help=f"minimum ms between books fed, 0 = every change (default {DEFAULT_BOOK_INTERVAL_MS})",
     )
     p.add_argument(
         "--every-ms",
-        type=int,
+        type=positive_int,
         default=DEFAULT_EVERY_MS,
         help=f"sampling interval in ms (default {DEFAULT_EVERY_MS})",
     )
     p.add_argument(
         "--minutes",
-        type=float,
+        type=positive_float,
         default=None,
         help="replay only the first M minutes after the first message (default: whole day)",
     )
@@ -100,9 +115,6 @@ def run(args: argparse.Namespace) -> int:
     from validation.shadow.report import write_shadow_report
     from validation.shadow.run import run_shadow
 
-    if not args.data.is_dir():
-        print(f"--data {args.data}: not a directory", file=sys.stderr)
-        return USAGE_ERROR
     try:
         archive = find_archive(args.data, args.ticker, args.levels)
     except FileNotFoundError as exc:
