@@ -379,6 +379,64 @@ if HAVE_DATA:
     plt.show()
 
 # %% [markdown]
+# ## Is sigma right? `MarketParams.sigma` against the realized volatility of the mid
+#
+# On real data there is no true sigma, but there is an independent reference: the realized
+# volatility of mid-quote log returns sampled every 1-60 s, computed from the book rows with
+# no estimator involved (`validation.prequential.sigma_reference`). The unified estimator
+# takes its bucket returns from the book mid at bucket close; the V1 path took them from
+# consecutive VWAPs, differences of *averages* of the price path (about 2/3 of the variance
+# with several trades per bucket, Working 1960). Below: the RMS of the emitted sigma over the
+# replayed span divided by the reference, for V2 and for V2 with only the returns switched
+# back to VWAPs (`use_mid_returns=False`). (`shadow` above compares the full V1 path, whose
+# 1 s EWMA is off for another reason.)
+
+# %%
+if HAVE_DATA:
+    from dataclasses import replace as dc_replace
+
+    from online.market_params import EstimatorVersion
+    from online.unified import UnifiedEstimatorConfig, UnifiedParameterEstimator
+    from validation.prequential.sigma_reference import log_mid_series, realized_variances
+    from validation.replay import replay_frame
+
+    t_mid, x_mid = log_mid_series(aapl)
+    start_s = max(float(aapl.messages["time_s"][0]) + 300.0, 9.5 * 3600 + 300.0)
+    end_s = min(float(aapl.messages["time_s"][-1]), 16 * 3600 - 300.0)
+    reference = realized_variances(t_mid, x_mid, start_s, end_s)
+    vwap = dc_replace(EstimatorVersion.all_enabled(), use_mid_returns=False)
+    rms = {}
+    for label, version in (
+        ("V2 (mid at close)", EstimatorVersion.all_enabled()),
+        ("V2 with VWAP returns", vwap),
+    ):
+        est = UnifiedParameterEstimator(UnifiedEstimatorConfig(version=version))
+        frame = replay_frame(aapl, est, every_ms=1000)
+        inside = (frame["time_ms"] >= 1000 * start_s) & (frame["time_ms"] < 1000 * end_s)
+        rms[label] = float(np.sqrt(np.nanmean(frame.loc[inside, "sigma"] ** 2)))
+    for label, value in rms.items():
+        ratios = "  ".join(
+            f"{k}: {value / np.sqrt(v):.3f}" for k, v in reference.items() if k.startswith("rv_")
+        )
+        print(f"{label:>22}: RMS sigma {value * 1e4:.3f} bp/sqrt(s); / RV  {ratios}")
+    fig, ax = plt.subplots(figsize=(7, 3))
+    keys = [k for k in reference if k.startswith("rv_")]
+    ax.plot(
+        [int(k[3:-1]) for k in keys],
+        [np.sqrt(reference[k]) * 1e4 for k in keys],
+        "ko-",
+        label="realized volatility of the mid",
+    )
+    for label, value in rms.items():
+        ax.axhline(value * 1e4, ls="--", label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("sampling interval (s)")
+    ax.set_ylabel("sigma (bp / sqrt(s))")
+    ax.legend(fontsize=8)
+    ax.set_title(f"AAPL {aapl.date}: emitted sigma vs the mid's realized volatility")
+    plt.show()
+
+# %% [markdown]
 # ## What to conclude
 #
 # * Step 1 is an implementation check and it is expected to pass: the online posterior is the
@@ -395,6 +453,10 @@ if HAVE_DATA:
 #   the fallback rate above), and the L2 kappa is a different quantity from the trade kappa
 #   (the spread of their 5-minute ratio, q10 to q90 in the table). It can centre a prior,
 #   not replace trade evidence.
+# * sigma: with bucket returns from the mid at bucket close the emitted sigma tracks the
+#   realized volatility of the mid (whole day, 09:35-15:55: RMS ratio 0.99-1.01 on AAPL,
+#   1.05-1.14 on AMZN, 1.17-1.19 on GOOG, whose first hour is high at 1.5); VWAP returns come
+#   out lower (0.92-0.95 on AAPL).
 # * Shadow mode puts the fixes in quoting terms: the printed quantiles of the V2 / V1 kappa
 #   and sigma ratios and of the half-spread difference say how much, and in which direction,
 #   V2 would have quoted differently on this day.
