@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from scipy import stats
 
@@ -25,3 +26,22 @@ def reported_posterior(kappa: float, kappa_sd: float) -> stats.rv_continuous:
         raise ValueError(f"kappa={kappa!r}, kappa_uncertainty={kappa_sd!r}: must be finite > 0")
     shape = (kappa / kappa_sd) ** 2
     return stats.gamma(shape, scale=kappa_sd**2 / kappa)
+
+
+class FrozenPosterior:
+    """A frozen scipy distribution seen through :class:`validation.registry.PosteriorLike`
+    (``mean`` and ``sd`` as attributes, ``interval`` as floats)."""
+
+    def __init__(self, dist: Any) -> None:
+        self._d = dist
+        self.mean, self.sd = float(dist.mean()), float(dist.std())
+
+    def cdf(self, x: Any) -> Any:
+        return self._d.cdf(x)
+
+    def ppf(self, q: Any) -> Any:
+        return self._d.ppf(q)
+
+    def interval(self, level: float = 0.95) -> tuple[float, float]:
+        lo, hi = self._d.interval(level)
+        return float(lo), float(hi)

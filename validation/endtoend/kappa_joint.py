@@ -30,7 +30,7 @@ from validation.agreement._common import CandidateError, Timer, call_candidate, 
 from validation.agreement._reference import draws_of, mcmc_seed, reference_model
 from validation.agreement.kappa import _sampler_settings, _verdict
 from validation.agreement.posterior import compare_posterior
-from validation.endtoend._reported import reported_posterior
+from validation.endtoend._reported import FrozenPosterior, reported_posterior
 from validation.endtoend.kappa_sbc import CHECKPOINTS_S, KappaSbcSettings, draw_session
 from validation.market.simulate import OWN_FILL, TRADE, MarketSession, simulate_market
 from validation.registry import Candidate
@@ -99,7 +99,7 @@ def run_kappa_joint(candidate: Candidate, seed: int) -> CheckResult:
     fit_result = _fit(seed)
     draws = draws_of(fit_result, "kappa_own", 0)
     comparison = compare_posterior(
-        _Posterior(post), draws, alpha=ALPHA, approx_tol=APPROX_TOL, exact=False
+        FrozenPosterior(post), draws, alpha=ALPHA, approx_tol=APPROX_TOL, exact=False
     )
     market, own = window_distances(session, t_ms)
     return _verdict(
@@ -112,24 +112,6 @@ def run_kappa_joint(candidate: Candidate, seed: int) -> CheckResult:
         n_own=int(own.size),
         kappa_own_true=session.truth.kappa_own_at(t_ms),
     )
-
-
-class _Posterior:
-    """A frozen scipy distribution seen through :class:`validation.registry.PosteriorLike`."""
-
-    def __init__(self, dist) -> None:
-        self._d = dist
-        self.mean, self.sd = float(dist.mean()), float(dist.std())
-
-    def cdf(self, x):
-        return self._d.cdf(x)
-
-    def ppf(self, q):
-        return self._d.ppf(q)
-
-    def interval(self, level: float = 0.95) -> tuple[float, float]:
-        lo, hi = self._d.interval(level)
-        return float(lo), float(hi)
 
 
 def approximation_error(n_draws: int = 400, seed: int = 123) -> np.ndarray:

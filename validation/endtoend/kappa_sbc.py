@@ -43,7 +43,7 @@ from scipy import stats
 from validation.agreement._common import CandidateError, Timer, call_candidate, fail_result
 from validation.calibration._sbc import exact_pit_result
 from validation.calibration.coverage import posterior_coverage, stack_indicators
-from validation.endtoend._reported import reported_posterior
+from validation.endtoend._reported import FrozenPosterior, reported_posterior
 from validation.market.simulate import OWN_FILL, MarketSpec, simulate_market
 from validation.registry import Candidate
 from validation.results import CheckResult, Status
@@ -137,7 +137,10 @@ def run_kappa_sbc(
     for j in range(k):
         pit = np.array([float(post.cdf(t)) for post, t in zip(posts[j], truths[j], strict=True)])
         cover = stack_indicators(
-            [posterior_coverage(_Frozen(p), t) for p, t in zip(posts[j], truths[j], strict=True)]
+            [
+                posterior_coverage(FrozenPosterior(p), t)
+                for p, t in zip(posts[j], truths[j], strict=True)
+            ]
         )
         results.append(exact_pit_result(NAME, pit, cover, s.alpha / (2 * k), seed, 0.0, {}))
         hits = int(np.sum(inside[j]))
@@ -178,21 +181,3 @@ def run_kappa_sbc(
         seconds=timer.seconds,
         false_alarm_rate=s.alpha,
     )
-
-
-class _Frozen:
-    """A frozen scipy distribution seen through :class:`validation.registry.PosteriorLike`."""
-
-    def __init__(self, dist) -> None:
-        self._d = dist
-        self.mean, self.sd = float(dist.mean()), float(dist.std())
-
-    def cdf(self, x):
-        return self._d.cdf(x)
-
-    def ppf(self, q):
-        return self._d.ppf(q)
-
-    def interval(self, level: float = 0.95) -> tuple[float, float]:
-        lo, hi = self._d.interval(level)
-        return float(lo), float(hi)
