@@ -8,7 +8,7 @@ Candidate family ``"unified"``: ``(MarketSession, checkpoints_ms) -> SessionRun`
 from validation.endtoend.consistency import NAME as PARAMS_CONSISTENCY
 from validation.endtoend.consistency import run_params_consistency
 from validation.endtoend.jump_calibration import NAME as JUMP_CALIBRATION
-from validation.endtoend.jump_calibration import JumpCalibrationSettings, run_jump_calibration
+from validation.endtoend.jump_calibration import run_jump_calibration
 from validation.endtoend.kappa_joint import ALPHA as JOINT_ALPHA
 from validation.endtoend.kappa_joint import NAME as KAPPA_JOINT
 from validation.endtoend.kappa_joint import run_kappa_joint
@@ -17,6 +17,8 @@ from validation.endtoend.kappa_sbc import KappaSbcSettings, run_kappa_sbc
 from validation.endtoend.sigma_bias import NAME as SIGMA_BIAS
 from validation.endtoend.sigma_bias import SigmaBiasSettings, run_sigma_bias
 from validation.registry import CheckSpec
+
+MEASURED_JUMP_FALSE_ALARM_RATE = 0.03
 
 CHECKS: list[CheckSpec] = [
     CheckSpec(
@@ -51,7 +53,10 @@ CHECKS: list[CheckSpec] = [
         family="unified",
         run=run_jump_calibration,
         uses_mcmc=False,
-        false_alarm_rate=JumpCalibrationSettings().alpha,
+        # measured, not nominal: the two-normal mixture is approximate for these returns, and
+        # the check failed the production estimator on 3 of 100 seeds (2000-2099; 95% CI
+        # 0.006-0.085) against its nominal alpha of 0.001
+        false_alarm_rate=MEASURED_JUMP_FALSE_ALARM_RATE,
         description="per-bucket P(jump) calibrated against the simulated jump labels "
         "(calibration in the large + binned chi-square)",
     ),
