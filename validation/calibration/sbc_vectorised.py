@@ -16,6 +16,10 @@ replications) and process.
 Known-bad: ``model=build("gamma_exponential", ..., swap_rate_and_scale=True)`` (prior rate and
 scale confused) or a ``model_prior`` other than the simulation prior; both fail.
 
+False-alarm and detection rates over seeds (one compiled program serves every seed)::
+
+    python -c "from validation.calibration.sbc_vectorised import main; main(['--seeds', '100'])"
+
 Example::
 
     >>> from validation.calibration.sbc_vectorised import VECTORISED_SETTINGS
@@ -25,6 +29,7 @@ Example::
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import functools
 import math
@@ -177,3 +182,56 @@ def run_vectorised_ranks(
         "replications_per_minute": 60.0 * s.n_replications / seconds if seconds > 0 else math.inf,
     }
     return rank_verdict(results, s, seed, seconds, extra=extra, name=VECTORISED_RANKS)
+
+
+FALSE_ALARM_SEED0 = 80_000
+POWER_SEED0 = 1_000
+
+
+def measure_rates(false_alarm_seeds: int, power_seeds: int) -> list:
+    """FAIL rates: the correct JAX model over ``false_alarm_seeds`` seeds; the swapped
+    rate/scale model and a model prior 10x off (rate 10 b0) over ``power_seeds`` seeds each."""
+    from reference_models.jax_models import build
+    from validation.agreement.audit import measure_failure_rate
+    from validation.calibration import CHECKS
+    from validation.scenarios import GammaPrior
+
+    spec = next(c for c in CHECKS if c.name == VECTORISED_RANKS)
+    prior = GammaPrior()
+    swapped_model = build(
+        "gamma_exponential",
+        prior_alpha=prior.alpha,
+        prior_beta=prior.beta,
+        swap_rate_and_scale=True,
+    )
+    wrong_prior = dataclasses.replace(
+        VECTORISED_SETTINGS, model_prior=GammaPrior(prior.alpha, 10.0 * prior.beta)
+    )
+
+    def swapped(candidate, seed):
+        return run_vectorised_ranks(candidate, seed, model=swapped_model)
+
+    def prior_10x_off(candidate, seed):
+        return run_vectorised_ranks(candidate, seed, settings=wrong_prior)
+
+    out = [measure_failure_rate(spec, None, false_alarm_seeds, FALSE_ALARM_SEED0)]
+    for bad in (swapped, prior_10x_off):
+        out.append(
+            measure_failure_rate(dataclasses.replace(spec, run=bad), bad, power_seeds, POWER_SEED0)
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="False-alarm and detection rates of " + __name__)
+    parser.add_argument("--seeds", type=int, default=100, help="false-alarm seeds")
+    parser.add_argument("--power-seeds", type=int, default=20)
+    args = parser.parse_args(argv)
+    for m in measure_rates(args.seeds, args.power_seeds):
+        print(
+            f"{m.check} {m.candidate:14s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
+            f"{m.failures}/{m.n_seeds - m.inconclusive} failed ({m.inconclusive} inconclusive), "
+            f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}]",
+            flush=True,
+        )
+    return 0
