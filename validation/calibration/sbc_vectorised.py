@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
 import math
 import time
 from collections.abc import Sequence
@@ -53,16 +52,6 @@ from validation.results import CheckResult
 VECTORISED_RANKS = "sbc.reference_gamma_exponential_ranks_jax"
 VECTORISED_SETTINGS = RankSbcSettings(n_replications=300, backend="jax")
 """300 replications x 2 chains x (300 warm-up + 1000 draws), L = 99 (cheap in one program)."""
-
-
-@functools.cache
-def _batched_sampler(model: Any, chains: int, tune: int, draws: int, target_accept: float):
-    import jax
-
-    from reference_models.jax_models.nuts import chain_sampler
-
-    run = chain_sampler(model, chains=chains, tune=tune, draws=draws, target_accept=target_accept)
-    return jax.jit(jax.vmap(run))
 
 
 def _default_model(settings: RankSbcSettings) -> Any:
@@ -90,35 +79,28 @@ def replicate_batch(
     compilation included, and the sampler call alone) divided by the number of replications.
     """
     import arviz as az
-    import jax
-    import jax.numpy as jnp
     import xarray as xr
 
-    from reference_models.backends.blackjax_nuts import pad, padded_length
-    from reference_models.sampling import ConvergenceGate
+    from reference_models.backends.blackjax_nuts import sample_batch
+    from reference_models.sampling import ConvergenceGate, SamplerSettings
 
     start = time.perf_counter()
     s = settings
     model = _default_model(s) if model is None else model
     inputs = [replication_inputs(k, s, base_seed) for k in ks]
-    length = padded_length(max(d.distances.size for d, _ in inputs))
-    padded = [
-        pad(
-            {
-                "distances": d.distances,
-                "prior_alpha": np.float64(s.model_prior.alpha),
-                "prior_beta": np.float64(s.model_prior.beta),
-            },
-            length,
-        )
-        for d, _ in inputs
-    ]
-    data = {name: jnp.asarray(np.stack([p[name] for p in padded])) for name in padded[0]}
-    keys = jax.vmap(jax.random.key)(jnp.asarray([seed for _, seed in inputs], dtype=jnp.uint32))
-    run = _batched_sampler(model, s.chains, s.tune, s.draws, target_accept)
+    prior = {"prior_alpha": np.float64(s.model_prior.alpha)}
+    prior["prior_beta"] = np.float64(s.model_prior.beta)
+    sampler = SamplerSettings(
+        draws=s.draws, tune=s.tune, chains=s.chains, target_accept=target_accept, backend="jax"
+    )
     sample_start = time.perf_counter()
-    draws, divergent = run(data, keys)
-    kappa = np.asarray(draws["kappa"])  # (replication, chain, draw)
+    draws, divergent = sample_batch(
+        model,
+        [{"distances": d.distances, **prior} for d, _ in inputs],
+        [seed for _, seed in inputs],
+        sampler,
+    )
+    kappa = draws["kappa"]  # (replication, chain, draw)
     sampling_seconds = time.perf_counter() - sample_start
     posterior = xr.Dataset(
         {"kappa": (("chain", "draw", "replication"), np.moveaxis(kappa, 0, -1))}
@@ -126,7 +108,7 @@ def replicate_batch(
     rhat = az.rhat(posterior)["kappa"].values
     ess_bulk = az.ess(posterior, method="bulk")["kappa"].values
     ess_tail = az.ess(posterior, method="tail")["kappa"].values
-    divergences = np.asarray(divergent).sum(axis=(1, 2))
+    divergences = divergent.sum(axis=(1, 2))
     gate = ConvergenceGate(min_ess_bulk=s.n_ranked_draws, min_ess_tail=s.n_ranked_draws)
     results = []
     for i, (k, (d, _)) in enumerate(zip(ks, inputs, strict=True)):
