@@ -6,8 +6,8 @@
 sets of similar length reuse one compiled program. All chains run in one vectorised program
 (``cores`` is ignored). The output is an ``InferenceData`` with the same variable names as the
 PyMC model's posterior and ``sample_stats.diverging``. The fingerprint for the fit cache is
-the SHA-256 of the source of the JAX density module and of :mod:`reference_models.jax_models.
-nuts`.
+the SHA-256 of the source of the model's JAX density module, of the shared log densities
+(``jax_models._logpdf``) and of the sampler (``jax_models.nuts``).
 """
 
 from __future__ import annotations
@@ -103,10 +103,11 @@ class BlackjaxBackend(Backend):
         return jax_model_of(reference_model)
 
     def fingerprint(self, reference_model: ReferenceModel) -> str:
-        from reference_models.jax_models import nuts
+        from reference_models.jax_models import _logpdf, nuts
 
         model = jax_model_of(reference_model)
-        text = inspect.getsource(sys.modules[model.source]) + inspect.getsource(nuts)
+        modules = (sys.modules[model.source], _logpdf, nuts)
+        text = "".join(inspect.getsource(m) for m in modules)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def sample(self, reference_model, compiled, values, settings, seed, progressbar):
