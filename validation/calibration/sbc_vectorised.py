@@ -54,7 +54,8 @@ VECTORISED_SETTINGS = RankSbcSettings(n_replications=300, backend="jax")
 """300 replications x 2 chains x (300 warm-up + 1000 draws), L = 99 (cheap in one program)."""
 
 
-def _default_model(settings: RankSbcSettings) -> Any:
+def _default_model() -> Any:
+    """The JAX implementation of the gamma_exponential reference (prior as data)."""
     from reference_models.backends.blackjax_nuts import jax_model_of
     from validation.reference_fits import reference_model
     from validation.scenarios import GammaPrior
@@ -86,7 +87,7 @@ def replicate_batch(
 
     start = time.perf_counter()
     s = settings
-    model = _default_model(s) if model is None else model
+    model = _default_model() if model is None else model
     inputs = [replication_inputs(k, s, base_seed) for k in ks]
     prior = {"prior_alpha": np.float64(s.model_prior.alpha)}
     prior["prior_beta"] = np.float64(s.model_prior.beta)
