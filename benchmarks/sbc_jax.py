@@ -15,11 +15,11 @@ settings for both: ``chains`` x (``tune`` warm-up + ``draws``) per replication.
 
 The hierarchical (kappa_market learned, 2 groups, 200 market + 2 x 30 own distances) and
 mixture (1000 returns) models have no vectorised SBC; for them the rows are fits per minute
-of ``--model-fits`` data sets (the scenarios of :mod:`validation.agreement.backends`) in one
-vectorised program (:func:`reference_models.backends.blackjax_nuts.sample_batch`, cold and
-warm), against ``--serial-fits`` fits of the same data one after another with
-``sampling.fit`` (nutpie, the default backend; its compilation included in the first fit),
-same sampler settings.
+of ``--model-fits`` (hierarchical) and ``--mixture-fits`` data sets (the scenarios of
+:mod:`validation.agreement.backends`) in one vectorised program
+(:func:`reference_models.backends.blackjax_nuts.sample_batch`, cold and warm), against
+``--serial-fits`` fits of the same data one after another with ``sampling.fit`` (nutpie,
+the default backend; its compilation included in the first fit), same sampler settings.
 
 The machine has 2 cores, shared: the load average is printed; ratios within one run are the
 useful part. Run:
@@ -54,7 +54,9 @@ def jax_rows(reps: list[int], settings, seed: int) -> list[tuple[str, int, float
     return rows
 
 
-def model_rows(n_fits: int, n_serial: int, settings) -> list[tuple[str, int, float]]:
+def model_rows(
+    fits: dict[str, int], n_serial: int, settings
+) -> list[tuple[str, int, float]]:
     """Fits per minute, vectorised (cold, warm) and serial, for the two non-conjugate models."""
     import numpy as np
 
@@ -64,7 +66,7 @@ def model_rows(n_fits: int, n_serial: int, settings) -> list[tuple[str, int, flo
     from validation.reference_fits import reference_model
 
     rows = []
-    for module in ("hierarchical_kappa", "jump_mixture"):
+    for module, n_fits in fits.items():
         scenario = SCENARIOS[module]
         model = reference_model(module, **scenario.build)
         data = [model.prepare(scenario.simulate(np.random.default_rng(k))) for k in range(n_fits)]
@@ -94,7 +96,8 @@ def main() -> None:
     parser.add_argument("--tune", type=int, default=300)
     parser.add_argument("--chains", type=int, default=2)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--model-fits", type=int, default=200)
+    parser.add_argument("--model-fits", type=int, default=200, help="hierarchical data sets")
+    parser.add_argument("--mixture-fits", type=int, default=20, help="mixture data sets")
     parser.add_argument("--serial-fits", type=int, default=10)
     args = parser.parse_args()
     logging.getLogger("pymc").setLevel(logging.ERROR)
@@ -125,7 +128,8 @@ def main() -> None:
     print(f"{'simuk 0.2.0':<12} {simuk.n:>5} {simuk.wall_s:>8.1f} {simuk_rate:>10.1f} {1:>8}x")
     if args.model_fits:
         print(f"{'model fits':<34} {'N':>5} {'wall s':>8} {'fits/min':>10}")
-        for name, n, wall in model_rows(args.model_fits, args.serial_fits, settings):
+        fits = {"hierarchical_kappa": args.model_fits, "jump_mixture": args.mixture_fits}
+        for name, n, wall in model_rows(fits, args.serial_fits, settings):
             print(f"{name:<34} {n:>5} {wall:>8.1f} {60.0 * n / wall:>10.0f}")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
