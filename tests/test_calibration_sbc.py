@@ -73,12 +73,14 @@ def test_checks_are_registered_with_contract_names() -> None:
         "sbc.hierarchical_pinned_pit",
         "sbc.hierarchical_plugin_coverage",
         "sbc.reference_gamma_exponential_ranks",
+        "sbc.reference_gamma_exponential_ranks_jax",
     }
     assert names["sbc.kappa_pit"].family == "kappa"
     assert names["sbc.hierarchical_pinned_pit"].family == "hierarchical"
     assert names["sbc.hierarchical_plugin_coverage"].family == "hierarchical"
     assert names["sbc.reference_gamma_exponential_ranks"].family == "reference"
-    assert [c.uses_mcmc for c in CHECKS] == [False, False, False, True]
+    assert names["sbc.reference_gamma_exponential_ranks_jax"].family == "reference"
+    assert [c.uses_mcmc for c in CHECKS] == [False, False, False, True, True]
     for c in CHECKS:
         assert c.family in FAMILIES and 0 < c.false_alarm_rate <= 0.001
 

@@ -22,6 +22,9 @@ from reference_models.gamma_exponential import analytic_posterior
 from reference_models.jax_models import build
 
 A0, B0 = 5.0, 5.0 / 2500.0
+# the agreement check's settings (and a data length in the same padding bucket), so the
+# compiled program is shared with tests/test_agreement_backends.py in one pytest process
+JAX_SETTINGS = sampling.SamplerSettings(draws=1000, tune=1000, chains=4, backend="jax")
 
 
 def jax_logp(reference_model, data, position, **variant):
@@ -124,7 +127,7 @@ def test_padding_does_not_change_the_density():
 def test_jax_backend_fit_matches_the_exact_posterior_and_is_deterministic():
     rm = build_once("gamma_exponential", prior_alpha=A0, prior_beta=B0)
     d = np.random.default_rng(6).exponential(1 / 3000, size=80)
-    settings = sampling.SamplerSettings(draws=1000, tune=500, chains=4, backend="jax")
+    settings = JAX_SETTINGS
     res = sampling.fit(rm, {"distances": d}, seed=3, settings=settings)
     assert res.diagnostics.usable and res.diagnostics.backend == "jax", res.diagnostics
     draws = res.idata.posterior["kappa"].values
@@ -139,7 +142,7 @@ def test_jax_backend_rejects_a_wrong_target():
     """The same comparison fails when the exact posterior is that of the swapped prior."""
     rm = build_once("gamma_exponential", prior_alpha=A0, prior_beta=B0)
     d = np.random.default_rng(6).exponential(1 / 3000, size=80)
-    settings = sampling.SamplerSettings(draws=1000, tune=500, chains=4, backend="jax")
+    settings = JAX_SETTINGS
     draws = sampling.fit(rm, {"distances": d}, seed=3, settings=settings).idata.posterior
     assert not compare_with_exact(draws["kappa"].values, analytic_posterior(d, A0, 1 / B0)).passed
 

@@ -6,8 +6,8 @@
 sets of similar length reuse one compiled program. All chains run in one vectorised program
 (``cores`` is ignored). The output is an ``InferenceData`` with the same variable names as the
 PyMC model's posterior and ``sample_stats.diverging``. The fingerprint for the fit cache is
-the SHA-256 of the source of the JAX density module and of :mod:`reference_models.jax_models.
-nuts`.
+the SHA-256 of the source of the model's JAX density module, of the shared log densities
+(``jax_models._logpdf``) and of the sampler (``jax_models.nuts``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import hashlib
 import inspect
 import sys
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import arviz as az
 import numpy as np
@@ -65,13 +65,34 @@ def jax_model_of(reference_model: ReferenceModel):
 
 
 @functools.cache
-def _jitted(model, chains: int, tune: int, draws: int, target_accept: float):
+def _jitted(model, chains: int, tune: int, draws: int, target_accept: float, batched: bool):
     import jax
 
     from reference_models.jax_models.nuts import chain_sampler
 
     run = chain_sampler(model, chains=chains, tune=tune, draws=draws, target_accept=target_accept)
-    return jax.jit(run)
+    return jax.jit(jax.vmap(run) if batched else run)
+
+
+def sample_batch(
+    model, values: Sequence[Mapping[str, np.ndarray]], seeds: Sequence[int], settings
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Draws for many data sets at once: padded to one length, stacked, and data sets x chains
+    sampled by one ``jax.jit(jax.vmap(...))`` program (compiled once per model, settings,
+    padded length and number of data sets). Returns every variable shaped (data set, chain,
+    draw, ...) and the divergence flags shaped (data set, chain, draw)."""
+    import jax
+    import jax.numpy as jnp
+
+    length = padded_length(max(np.size(v) for d in values for v in d.values()))
+    padded = [pad(d, length) for d in values]
+    data = {name: jnp.asarray(np.stack([p[name] for p in padded])) for name in padded[0]}
+    keys = jax.vmap(jax.random.key)(jnp.asarray(seeds, dtype=jnp.uint32))
+    run = _jitted(
+        model, settings.chains, settings.tune, settings.draws, settings.target_accept, True
+    )
+    draws, divergent = run(data, keys)
+    return {k: np.asarray(v) for k, v in draws.items()}, np.asarray(divergent)
 
 
 class BlackjaxBackend(Backend):
@@ -82,10 +103,11 @@ class BlackjaxBackend(Backend):
         return jax_model_of(reference_model)
 
     def fingerprint(self, reference_model: ReferenceModel) -> str:
-        from reference_models.jax_models import nuts
+        from reference_models.jax_models import _logpdf, nuts
 
         model = jax_model_of(reference_model)
-        text = inspect.getsource(sys.modules[model.source]) + inspect.getsource(nuts)
+        modules = (sys.modules[model.source], _logpdf, nuts)
+        text = "".join(inspect.getsource(m) for m in modules)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def sample(self, reference_model, compiled, values, settings, seed, progressbar):
@@ -101,7 +123,9 @@ def sample_model(model, values: Mapping[str, np.ndarray], settings, seed: int) -
     variant) for validated, complete data ``values``, as the backend samples a reference model."""
     import jax
 
-    run = _jitted(model, settings.chains, settings.tune, settings.draws, settings.target_accept)
+    run = _jitted(
+        model, settings.chains, settings.tune, settings.draws, settings.target_accept, False
+    )
     draws, divergent = run(pad(values), jax.random.key(seed))
     return to_inference_data(model, draws, divergent)
 

@@ -7,6 +7,8 @@ Checks (``CHECKS``):
 - ``"sbc.hierarchical_plugin_coverage"`` (hierarchical): coverage of kappa_own intervals when
   the market kappa is a plug-in estimate, against the exact full-Bayes posterior (quadrature).
 - ``"sbc.reference_gamma_exponential_ranks"`` (reference, MCMC): rank SBC of the PyMC model.
+- ``"sbc.reference_gamma_exponential_ranks_jax"`` (reference, MCMC): the same rank SBC of the
+  JAX implementation, all replications x chains in one ``jax.vmap`` program.
 
 Primitives: :mod:`.pit` (PIT, thinned ranks), :mod:`.uniformity` (ECDF simultaneous band and
 chi-square), :mod:`.coverage` (interval coverage with binomial bands),
@@ -32,6 +34,11 @@ from validation.calibration.sbc_reference import (
     REFERENCE_GAMMA_EXPONENTIAL_RANKS,
     RankSbcSettings,
     run_reference_ranks,
+)
+from validation.calibration.sbc_vectorised import (
+    VECTORISED_RANKS,
+    VECTORISED_SETTINGS,
+    run_vectorised_ranks,
 )
 from validation.registry import CheckSpec
 
@@ -71,6 +78,15 @@ CHECKS: list[CheckSpec] = [
         description="SBC: ranks of kappa among ESS-thinned NUTS draws of the PyMC "
         "gamma_exponential model",
     ),
+    CheckSpec(
+        name=VECTORISED_RANKS,
+        family="reference",
+        run=run_vectorised_ranks,
+        uses_mcmc=True,
+        false_alarm_rate=VECTORISED_SETTINGS.alpha,
+        description="SBC: the same ranks for the JAX gamma_exponential model, "
+        f"{VECTORISED_SETTINGS.n_replications} replications x 2 chains in one jax.vmap",
+    ),
 ]
 
 __all__ = [
@@ -79,6 +95,7 @@ __all__ = [
     "HIERARCHICAL_PLUGIN_COVERAGE",
     "KAPPA_PIT",
     "REFERENCE_GAMMA_EXPONENTIAL_RANKS",
+    "VECTORISED_RANKS",
     "ExactSbcSettings",
     "PluginSbcSettings",
     "RankSbcSettings",
@@ -86,4 +103,5 @@ __all__ = [
     "run_hierarchical_plugin_coverage",
     "run_kappa_pit",
     "run_reference_ranks",
+    "run_vectorised_ranks",
 ]

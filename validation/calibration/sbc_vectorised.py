@@ -16,6 +16,10 @@ replications) and process.
 Known-bad: ``model=build("gamma_exponential", ..., swap_rate_and_scale=True)`` (prior rate and
 scale confused) or a ``model_prior`` other than the simulation prior; both fail.
 
+False-alarm and detection rates over seeds (one compiled program serves every seed)::
+
+    python -c "from validation.calibration.sbc_vectorised import main; main(['--seeds', '100'])"
+
 Example::
 
     >>> from validation.calibration.sbc_vectorised import VECTORISED_SETTINGS
@@ -25,8 +29,8 @@ Example::
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
-import functools
 import math
 import time
 from collections.abc import Sequence
@@ -50,17 +54,8 @@ VECTORISED_SETTINGS = RankSbcSettings(n_replications=300, backend="jax")
 """300 replications x 2 chains x (300 warm-up + 1000 draws), L = 99 (cheap in one program)."""
 
 
-@functools.cache
-def _batched_sampler(model: Any, chains: int, tune: int, draws: int, target_accept: float):
-    import jax
-
-    from reference_models.jax_models.nuts import chain_sampler
-
-    run = chain_sampler(model, chains=chains, tune=tune, draws=draws, target_accept=target_accept)
-    return jax.jit(jax.vmap(run))
-
-
-def _default_model(settings: RankSbcSettings) -> Any:
+def _default_model() -> Any:
+    """The JAX implementation of the gamma_exponential reference (prior as data)."""
     from reference_models.backends.blackjax_nuts import jax_model_of
     from validation.reference_fits import reference_model
     from validation.scenarios import GammaPrior
@@ -85,41 +80,34 @@ def replicate_batch(
     compilation included, and the sampler call alone) divided by the number of replications.
     """
     import arviz as az
-    import jax
-    import jax.numpy as jnp
     import xarray as xr
 
-    from reference_models.backends.blackjax_nuts import pad, padded_length
-    from reference_models.sampling import ConvergenceGate
+    from reference_models.backends.blackjax_nuts import sample_batch
+    from reference_models.sampling import ConvergenceGate, SamplerSettings
 
     start = time.perf_counter()
     s = settings
-    model = _default_model(s) if model is None else model
+    model = _default_model() if model is None else model
     inputs = [replication_inputs(k, s, base_seed) for k in ks]
-    length = padded_length(max(d.distances.size for d, _ in inputs))
-    padded = [
-        pad(
-            {
-                "distances": d.distances,
-                "prior_alpha": np.float64(s.model_prior.alpha),
-                "prior_beta": np.float64(s.model_prior.beta),
-            },
-            length,
-        )
-        for d, _ in inputs
-    ]
-    data = {name: jnp.asarray(np.stack([p[name] for p in padded])) for name in padded[0]}
-    keys = jax.vmap(jax.random.key)(jnp.asarray([seed for _, seed in inputs], dtype=jnp.uint32))
-    run = _batched_sampler(model, s.chains, s.tune, s.draws, target_accept)
+    prior = {"prior_alpha": np.float64(s.model_prior.alpha)}
+    prior["prior_beta"] = np.float64(s.model_prior.beta)
+    sampler = SamplerSettings(
+        draws=s.draws, tune=s.tune, chains=s.chains, target_accept=target_accept, backend="jax"
+    )
     sample_start = time.perf_counter()
-    draws, divergent = run(data, keys)
-    kappa = np.asarray(draws["kappa"])  # (replication, chain, draw)
+    draws, divergent = sample_batch(
+        model,
+        [{"distances": d.distances, **prior} for d, _ in inputs],
+        [seed for _, seed in inputs],
+        sampler,
+    )
+    kappa = draws["kappa"]  # (replication, chain, draw)
     sampling_seconds = time.perf_counter() - sample_start
     posterior = xr.Dataset({"kappa": (("chain", "draw", "replication"), np.moveaxis(kappa, 0, -1))})
     rhat = az.rhat(posterior)["kappa"].values
     ess_bulk = az.ess(posterior, method="bulk")["kappa"].values
     ess_tail = az.ess(posterior, method="tail")["kappa"].values
-    divergences = np.asarray(divergent).sum(axis=(1, 2))
+    divergences = divergent.sum(axis=(1, 2))
     gate = ConvergenceGate(min_ess_bulk=s.n_ranked_draws, min_ess_tail=s.n_ranked_draws)
     results = []
     for i, (k, (d, _)) in enumerate(zip(ks, inputs, strict=True)):
@@ -175,3 +163,56 @@ def run_vectorised_ranks(
         "replications_per_minute": 60.0 * s.n_replications / seconds if seconds > 0 else math.inf,
     }
     return rank_verdict(results, s, seed, seconds, extra=extra, name=VECTORISED_RANKS)
+
+
+FALSE_ALARM_SEED0 = 80_000
+POWER_SEED0 = 1_000
+
+
+def measure_rates(false_alarm_seeds: int, power_seeds: int) -> list:
+    """FAIL rates: the correct JAX model over ``false_alarm_seeds`` seeds; the swapped
+    rate/scale model and a model prior 10x off (rate 10 b0) over ``power_seeds`` seeds each."""
+    from reference_models.jax_models import build
+    from validation.agreement.audit import measure_failure_rate
+    from validation.calibration import CHECKS
+    from validation.scenarios import GammaPrior
+
+    spec = next(c for c in CHECKS if c.name == VECTORISED_RANKS)
+    prior = GammaPrior()
+    swapped_model = build(
+        "gamma_exponential",
+        prior_alpha=prior.alpha,
+        prior_beta=prior.beta,
+        swap_rate_and_scale=True,
+    )
+    wrong_prior = dataclasses.replace(
+        VECTORISED_SETTINGS, model_prior=GammaPrior(prior.alpha, 10.0 * prior.beta)
+    )
+
+    def swapped(candidate, seed):
+        return run_vectorised_ranks(candidate, seed, model=swapped_model)
+
+    def prior_10x_off(candidate, seed):
+        return run_vectorised_ranks(candidate, seed, settings=wrong_prior)
+
+    out = [measure_failure_rate(spec, None, false_alarm_seeds, FALSE_ALARM_SEED0)]
+    for bad in (swapped, prior_10x_off):
+        out.append(
+            measure_failure_rate(dataclasses.replace(spec, run=bad), bad, power_seeds, POWER_SEED0)
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="False-alarm and detection rates of " + __name__)
+    parser.add_argument("--seeds", type=int, default=100, help="false-alarm seeds")
+    parser.add_argument("--power-seeds", type=int, default=20)
+    args = parser.parse_args(argv)
+    for m in measure_rates(args.seeds, args.power_seeds):
+        print(
+            f"{m.check} {m.candidate:14s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
+            f"{m.failures}/{m.n_seeds - m.inconclusive} failed ({m.inconclusive} inconclusive), "
+            f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}]",
+            flush=True,
+        )
+    return 0
