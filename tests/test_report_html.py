@@ -6,9 +6,12 @@ import base64
 import dataclasses
 import functools
 import re
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from validation import suite
@@ -106,3 +109,45 @@ def test_numbers_verdicts_environment_and_seeds_are_on_the_page(audit_dir: Path)
         assert c["candidate"] in html
     assert report["environment"]["packages"]["numpy"] in html
     assert f"<code>{report['command']}</code>" in html
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _chromium(audit_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={audit_dir / 'chromium-profile'}",
+            *args,
+            (audit_dir / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (.ci/run installs it)")
+def test_headless_chromium_renders_every_check_with_its_figures(audit_dir: Path) -> None:
+    """The browser's DOM has every section with its images; the screenshot shows the plots
+    (matplotlib's orange coverage markers, a colour the page's own styles never use)."""
+    dom = _chromium(audit_dir, "--dump-dom").stdout
+    page = _Page()
+    page.feed(dom)
+    assert {k: len(v) for k, v in page.images.items()} == {
+        "check-sbc-kappa-pit": 2,
+        "check-sbc-kappa-pit-on-bug": 2,
+    }
+    assert 'id="check-exact-ewma-weights"' in dom
+    shot = audit_dir / "screenshot.png"
+    _chromium(audit_dir, "--hide-scrollbars", "--window-size=1200,5000", f"--screenshot={shot}")
+    pixels = np.asarray(plt.imread(shot))[..., :3]
+    assert pixels.shape[:2] == (5000, 1200)
+    orange = (pixels[..., 0] > 0.9) & (np.abs(pixels[..., 1] - 0.5) < 0.1) & (pixels[..., 2] < 0.2)
+    assert orange.sum() > 100
+    assert (pixels.min(axis=-1) < 0.5).mean() > 0.005  # text, tables and lines were drawn
