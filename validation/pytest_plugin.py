@@ -3,11 +3,12 @@
 Installed as the ``pytest11`` entry point ``validation.pytest_plugin`` (or enable it with
 ``-p validation.pytest_plugin``). It provides:
 
-- the fixture ``validation_check``: ``validation_check(name, candidate, seed=None)`` runs the
-  named check (``python -m validation list``) on ``candidate`` (a function of the check's
-  family, or a ``"FAMILY=module:function"`` spec) and returns its
-  :class:`~validation.results.CheckResult`. The seed defaults to
-  ``validation.suite.check_seed(--validation-seed, name)``. The statistic, threshold, stated
+- the fixture ``validation_check``: ``validation_check(name, candidate)`` runs the named check
+  (``python -m validation list``) on ``candidate`` (a function of the check's family, or a
+  ``"FAMILY=module:function"`` spec) through :func:`validation.suite.run_checks` and returns
+  its :class:`~validation.results.CheckResult`, with the seed
+  ``validation.suite.check_seed(--validation-seed, name)`` as in ``python -m validation
+  check NAME --seed S``. The statistic, threshold, stated
   false-alarm rate, seed, status and candidate are attached to the test's JUnit XML entry
   (``record_property``, names prefixed ``validation_``);
 - the session false-alarm budget ``--validation-fa-budget`` (default 0.01): the stated
@@ -90,15 +91,17 @@ RunCheck = Callable[..., CheckResult]
 
 
 @pytest.fixture
-def validation_check(request: pytest.FixtureRequest, record_property) -> RunCheck:
-    """``run(name, candidate, seed=None) -> CheckResult``; see the module docstring."""
+def validation_check(
+    request: pytest.FixtureRequest, record_property: Callable[[str, object], None]
+) -> RunCheck:
+    """``run(name, candidate) -> CheckResult``; see the module docstring."""
     from validation import suite
-    from validation.candidate_spec import candidate_label, parse_candidate_spec
+    from validation.candidate_spec import parse_candidate_spec
 
     ledger = request.config.stash[_LEDGER]
     base_seed = request.config.getoption("validation_seed")
 
-    def run(name: str, candidate: Candidate | str, seed: int | None = None) -> CheckResult:
+    def run(name: str, candidate: Candidate | str) -> CheckResult:
         specs = suite.checks_by_name()
         if name not in specs:
             raise ValueError(f"unknown validation check {name!r}; known: {', '.join(specs)}")
@@ -111,10 +114,8 @@ def validation_check(request: pytest.FixtureRequest, record_property) -> RunChec
                     f"check {name!r} takes {spec.family!r}"
                 )
             candidate = resolved.function
-        seed = suite.check_seed(base_seed, name) if seed is None else seed
-        result = spec.run(candidate, seed)
-        result.kind = spec.kind
-        result.candidate = candidate_label(candidate)
+        result = suite.run_checks([spec], base_seed, candidates={spec.family: candidate}).results[0]
+        seed = suite.check_seed(base_seed, name)
         ledger.runs.append((request.node.nodeid, name, seed, result.false_alarm_rate))
         for key, value in (
             ("check", name),
@@ -137,7 +138,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
     ledger = config.stash.get(_LEDGER, None)
     if ledger is None or not ledger.runs:
         return
