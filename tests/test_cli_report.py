@@ -51,7 +51,7 @@ def test_a_failing_check_gives_exit_code_1_and_a_report(tmp_path) -> None:
     run = suite.run_checks(checks, base_seed=5, candidates=candidates)
     assert run.exit_code == 1
     assert run.counts[Status.FAIL.value] >= 1
-    json_path, md_path = write_report(tmp_path, suite_name="quick", seed=5, run=run, started=0.0)
+    json_path, md_path, _ = write_report(tmp_path, suite_name="quick", seed=5, run=run, started=0.0)
     report = json.loads(json_path.read_text())
     assert report["summary"]["exit_code"] == 1
     assert {c["status"] for c in report["checks"]} >= {"fail"}

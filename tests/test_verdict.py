@@ -260,7 +260,9 @@ def test_baseline_command_and_report_from_an_audit_report(tmp_path, capsys) -> N
 
     grown = [_gate("g"), _finding("ppc.a", 2.5), _finding("ppc.b", 0.5)]
     verdict = classify(grown, baseline)
-    _, md = write_report(tmp_path / "b", "quick", 0, SuiteRun(results=grown), 0.0, verdict=verdict)
+    _, md, _ = write_report(
+        tmp_path / "b", "quick", 0, SuiteRun(results=grown), 0.0, verdict=verdict
+    )
     report = json.loads((tmp_path / "b" / "report.json").read_text())
     assert report["summary"]["exit_code"] == 1
     assert report["summary"]["findings"] == {"accepted": 1, "new": 0, "grown": 1}

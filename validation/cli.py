@@ -18,6 +18,11 @@ findings with a size). Exit status of ``audit`` and ``check``:
   traceback; arguments and paths are checked before any check runs
   (:mod:`validation.cli_args`).
 
+``audit`` and ``check`` take ``--candidate FAMILY=package.module:function`` (repeatable, one
+per family): the checks of that family run on the user's function, the others on the
+production estimators, and the report records each check's candidate. The catalogue power and
+false-alarm measurements of ``--suite full`` always run on the production candidates.
+
 ``baseline --from REPORT --reason TEXT`` writes the accepted findings of an audit's
 ``report.json`` to a baseline file (``validation.baseline_cli``).
 """
@@ -32,15 +37,19 @@ from pathlib import Path
 
 from validation import baseline_cli, sbc_cli, suite
 from validation.baseline import Baseline, BaselineError, load_baseline
+from validation.candidate_spec import CandidateSpec, CandidateSpecError, candidates_from_specs
 from validation.cli_args import (
     USAGE_ERROR,
     Parser,
     UsageError,
+    candidate,
     existing_dir,
     output_dir,
     positive_int,
     seed,
 )
+from validation.cli_warnings import known_third_party_warnings_silenced
+from validation.registry import Candidate
 from validation.shadow import cli as shadow_cli
 from validation.verdict import FindingStatus, Verdict, classify
 
@@ -49,6 +58,26 @@ MAX_SUITE_FALSE_ALARM_RATE = 0.01
 
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _add_candidate_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--candidate",
+        type=candidate,
+        action="append",
+        default=[],
+        metavar="FAMILY=MODULE:FUNCTION",
+        help="run the checks of FAMILY on this function instead of the production estimator "
+        "(repeatable, one per family; signatures in validation/registry.py)",
+    )
+
+
+def _candidates(specs: list[CandidateSpec]) -> dict[str, Candidate | None]:
+    """Production candidates with the user's ``--candidate`` overlays (usage error: exit 64)."""
+    try:
+        return candidates_from_specs(specs)
+    except CandidateSpecError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -101,10 +130,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also measure power of catalogue entries caught by MCMC checks (slow)",
     )
+    _add_candidate_option(audit)
 
-    check = sub.add_parser("check", help="run one check on the production estimator")
+    check = sub.add_parser(
+        "check", help="run one check on the production estimator (or on a --candidate)"
+    )
     check.add_argument("name", help="check name (see `list`)")
     check.add_argument("--seed", type=seed, default=0)
+    _add_candidate_option(check)
 
     sub.add_parser("list", help="list the checks and the catalogue entries")
     sbc_cli.add_parser(sub)
@@ -127,15 +160,16 @@ def _cmd_list() -> int:
     return 0
 
 
-def _cmd_check(name: str, seed: int) -> int:
+def _cmd_check(name: str, seed: int, user_candidates: list[CandidateSpec]) -> int:
     specs = suite.checks_by_name()
     if name not in specs:
         raise UsageError(f"unknown check {name!r}; known: {', '.join(sorted(specs))}")
-    run = suite.run_checks([specs[name]], seed, progress=_progress)
+    candidates = _candidates(user_candidates)
+    run = suite.run_checks([specs[name]], seed, candidates=candidates, progress=_progress)
     result = run.results[0]
     print(
         f"{result.name}: {result.status.value} statistic={result.statistic:.6g} "
-        f"threshold={result.threshold:.6g}"
+        f"threshold={result.threshold:.6g} candidate={result.candidate}"
     )
     return run.exit_code
 
@@ -174,6 +208,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from validation.report.writer import write_report
 
     started = time.time()
+    candidates = _candidates(args.candidate)
     baseline = _load_baseline(args.baseline)
     if isinstance(baseline, int):
         return baseline
@@ -187,7 +222,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
         tracer = OnlineCoverage()
     with tracer if tracer is not None else contextlib.nullcontext():
-        run = suite.run_checks(suite.all_checks(), args.seed, progress=_progress)
+        run = suite.run_checks(
+            suite.all_checks(), args.seed, candidates=candidates, progress=_progress
+        )
     if args.data is not None:
         from validation.realdata import audit_l2_kappa, audit_market_kappa
 
@@ -250,6 +287,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         false_alarms=false_alarms,
         verdict=verdict,
         coverage=None if tracer is None else tracer.result(),
+        user_candidates=[f"{c.family}={c.label}" for c in args.candidate],
     )
     _print_verdict(args.suite, verdict, run.seconds)
     code = verdict.exit_code
@@ -272,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     from validation.data.lobster import LobsterFormatError
 
     try:
-        return _dispatch(_parser().parse_args(argv))
+        with known_third_party_warnings_silenced():
+            return _dispatch(_parser().parse_args(argv))
     except (UsageError, LobsterFormatError, OSError) as exc:
         print(f"python -m validation: error: {_one_line(exc)}", file=sys.stderr)
         return USAGE_ERROR
@@ -287,7 +326,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "list":
         return _cmd_list()
     if args.command == "check":
-        return _cmd_check(args.name, args.seed)
+        return _cmd_check(args.name, args.seed, args.candidate)
     if args.command == "sbc":
         return sbc_cli.run(args)
     if args.command == "shadow":

@@ -8,7 +8,8 @@ parsed, before any work starts:
 - :class:`Parser` is an ``argparse.ArgumentParser`` whose errors raise :class:`UsageError`
   instead of exiting with argparse's status 2 (which would read as "inconclusive");
 - the ``type=`` converters below check values and paths (a seed is an integer >= 0, an output
-  directory must be creatable and writable, a data directory must exist).
+  directory must be creatable and writable, a data directory must exist, a ``--candidate``
+  must import and name a function).
 
 Example::
 
@@ -28,6 +29,8 @@ import math
 import os
 from pathlib import Path
 from typing import NoReturn
+
+from validation.candidate_spec import CandidateSpec, CandidateSpecError, parse_candidate_spec
 
 USAGE_ERROR = 64
 
@@ -91,6 +94,15 @@ def positive_float(text: str) -> float:
     if value <= 0.0:
         raise argparse.ArgumentTypeError(f"{text!r} must be > 0")
     return value
+
+
+def candidate(text: str) -> CandidateSpec:
+    """A user candidate ``FAMILY=package.module:function``, imported and resolved now
+    (:func:`validation.candidate_spec.parse_candidate_spec`)."""
+    try:
+        return parse_candidate_spec(text)
+    except CandidateSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def existing_dir(text: str) -> Path:

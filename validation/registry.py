@@ -21,6 +21,10 @@ Candidate signatures per family (data classes from :mod:`validation.scenarios`):
 - ``"unified"``: ``(MarketSession, checkpoints_ms) -> SessionRun`` (the unified estimator fed
   a simulated session event by event; :mod:`validation.market`).
 - ``"reference"``: checks of the PyMC reference models themselves; the candidate is ``None``.
+
+Any importable function with one of these signatures can be checked: ``python -m validation
+check NAME --candidate FAMILY=package.module:function`` (or ``audit``), or
+:func:`validation.candidates_from_specs` in Python; worked example in ``examples/``.
 """
 
 from __future__ import annotations

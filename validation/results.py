@@ -72,6 +72,8 @@ class CheckResult:
             worse; its meaning in ``details["size_name"]``, the numbers behind it in
             ``details["size_summary"]``); None for GATE checks.
         data_files: the real-data files the check ran on (empty for simulated scenarios).
+        candidate: ``module:function`` of the candidate the check ran on (None for checks
+            of the reference models); stamped by :func:`validation.suite.run_checks`.
     """
 
     name: str
@@ -85,6 +87,7 @@ class CheckResult:
     kind: Kind = Kind.GATE
     size: float | None = None
     data_files: list[DataFile] = field(default_factory=list)
+    candidate: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -117,6 +120,7 @@ class CheckResult:
             kind=Kind(data.get("kind", Kind.GATE.value)),
             size=None if size is None else float(size),
             data_files=[DataFile(**f) for f in data.get("data_files", [])],
+            candidate=data.get("candidate"),
         )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from validation.candidate_spec import candidate_label
 from validation.registry import Candidate, CheckSpec
 from validation.results import CheckResult, Status
 
@@ -90,16 +91,23 @@ def run_checks(
     candidates: dict[str, Candidate | None] | None = None,
     progress: Progress | None = None,
 ) -> SuiteRun:
-    """Run each check once on the candidate of its family, with its derived seed."""
+    """Run each check once on the candidate of its family, with its derived seed.
+
+    ``candidates`` maps families to candidates (e.g. from
+    :func:`validation.candidate_spec.candidates_from_specs`); families it leaves out run on
+    the production candidate. Each result records its candidate's ``module:function``.
+    """
     checks = list(checks)
-    candidates = correct_candidates() if candidates is None else candidates
+    candidates = {**correct_candidates(), **(candidates or {})}
     run = SuiteRun()
     start = time.perf_counter()
     for i, spec in enumerate(checks, 1):
         if progress:
             progress(f"[{i}/{len(checks)}] {spec.name} ...")
         t0 = time.perf_counter()
-        result = spec.run(candidates[spec.family], check_seed(base_seed, spec.name))
+        candidate = candidates[spec.family]
+        result = spec.run(candidate, check_seed(base_seed, spec.name))
+        result.candidate = candidate_label(candidate)
         result.seconds = result.seconds or time.perf_counter() - t0
         result.kind = spec.kind
         run.results.append(result)

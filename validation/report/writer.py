@@ -1,6 +1,7 @@
-"""Write an audit's ``report.json`` and its human-readable ``report.md`` (with PNG plots).
+"""Write an audit's ``report.json``, its human-readable ``report.md`` (with PNG plots) and the
+self-contained ``report.html`` (plots embedded; :mod:`validation.report.html`).
 
-Both keep the two kinds of verdict apart (:mod:`validation.verdict`): gate checks, and
+All keep the two kinds of verdict apart (:mod:`validation.verdict`): gate checks, and
 adequacy findings with their size and, against a baseline, whether each is accepted, new or
 grown.
 """
@@ -16,6 +17,7 @@ from typing import Any
 from validation.report import plots
 from validation.report.coverage import CoverageResult
 from validation.report.environment import environment
+from validation.report.html import render_html
 from validation.results import _json_safe
 from validation.suite import SuiteRun
 from validation.verdict import FindingStatus, Verdict, classify
@@ -39,17 +41,23 @@ def build_report(
     false_alarms: Any | None = None,
     verdict: Verdict | None = None,
     coverage: CoverageResult | None = None,
+    user_candidates: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The JSON-ready report: every check with its numbers, seeds, versions and timings, the
-    verdict (``verdict``, default: ``classify(run.results)``, i.e. without a baseline) and,
-    when measured, the line coverage of ``online/`` by the checks."""
+    """The JSON-ready report: every check with its numbers, seeds, versions, timings and
+    candidate, the verdict (``verdict``, default: ``classify(run.results)``, i.e. without a
+    baseline), the user candidates (``FAMILY=module:function`` specs) and, when measured, the
+    line coverage of ``online/`` by the checks."""
     verdict = verdict if verdict is not None else classify(run.results)
     findings = {s.value: len(verdict.of_status(s)) for s in FindingStatus}
+    user_candidates = list(user_candidates or [])
+    flags = "".join(f" --candidate {spec}" for spec in user_candidates)
     return _json_safe(
         {
             "suite": suite_name,
             "seed": seed,
-            "command": f"python -m validation audit --suite {suite_name} --seed {seed} --out DIR",
+            "command": f"python -m validation audit --suite {suite_name} --seed {seed}{flags} "
+            "--out DIR",
+            "user_candidates": user_candidates,
             "started_utc": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(),
             "seconds": run.seconds,
             "environment": environment(),
@@ -169,6 +177,8 @@ def _markdown(report: dict[str, Any], figures: dict[str, list[str]], power_png: 
         f"- reproduce: `{report['command']}`",
         f"- Python {env['python']} on {env['platform']}; {pkgs}",
         f"- MCMC backend(s): {', '.join(report['mcmc_backends']) or 'none used'}",
+        f"- candidates: {', '.join(f'`{c}`' for c in report['user_candidates']) or 'production'}"
+        f"{'; other families: production' if report['user_candidates'] else ''}",
         f"- **gate checks: {_counts(s['gate'])}**",
         f"- **adequacy findings: {_counts(s['adequacy'])}; of the failures "
         f"{_counts(s['findings'])}** (baseline: {report['verdict']['baseline'] or 'none'})",
@@ -191,6 +201,8 @@ def _markdown(report: dict[str, Any], figures: dict[str, list[str]], power_png: 
     lines += ["", *_adequacy_section(report), "", *_coverage_section(report["online_coverage"])]
     for c in report["checks"]:
         lines += [f"### `{c['name']}` ({c['kind']}): {c['status']}", ""]
+        if c.get("candidate"):
+            lines += [f"candidate: `{c['candidate']}`", ""]
         statistic_name = c["details"].get("statistic_name")
         if statistic_name:
             lines += [f"statistic: {statistic_name}", ""]
@@ -242,12 +254,16 @@ def write_report(
     false_alarms: Any | None = None,
     verdict: Verdict | None = None,
     coverage: CoverageResult | None = None,
+    user_candidates: list[str] | None = None,
 ) -> list[Path]:
-    """Write ``report.json``, ``report.md`` and ``plots/*.png`` under ``out_dir``."""
+    """Write ``report.json``, ``report.md``, ``plots/*.png`` and the self-contained
+    ``report.html`` (:mod:`validation.report.html`) under ``out_dir``."""
     out_dir = Path(out_dir)
     plot_dir = out_dir / "plots"
     plot_dir.mkdir(parents=True, exist_ok=True)
-    report = build_report(suite_name, seed, run, started, power, false_alarms, verdict, coverage)
+    report = build_report(
+        suite_name, seed, run, started, power, false_alarms, verdict, coverage, user_candidates
+    )
     figures: dict[str, list[str]] = {}
     for result in run.results:
         for draw in plots.FIGURES:
@@ -261,4 +277,7 @@ def write_report(
     md_path.write_text(
         _markdown(report, figures, str(power_png.relative_to(out_dir)) if power_png else None)
     )
-    return [json_path, md_path]
+    html_path = out_dir / "report.html"
+    embedded = {name: [out_dir / f for f in files] for name, files in figures.items()}
+    html_path.write_text(render_html(report, embedded, power_png))
+    return [json_path, md_path, html_path]
