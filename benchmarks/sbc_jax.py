@@ -54,9 +54,7 @@ def jax_rows(reps: list[int], settings, seed: int) -> list[tuple[str, int, float
     return rows
 
 
-def model_rows(
-    fits: dict[str, int], n_serial: int, settings
-) -> list[tuple[str, int, float]]:
+def model_rows(fits: dict[str, int], n_serial: int, settings) -> list[tuple[str, int, float]]:
     """Fits per minute, vectorised (cold, warm) and serial, for the two non-conjugate models."""
     import numpy as np
 
@@ -81,8 +79,13 @@ def model_rows(
         start = time.perf_counter()
         for k in range(n_serial):
             sampling.fit(model, data[k], seed=k, settings=serial)
-        rows.append((f"{module} serial {sampling.resolve_backend('auto')}", n_serial,
-                     time.perf_counter() - start))
+        rows.append(
+            (
+                f"{module} serial {sampling.resolve_backend('auto')}",
+                n_serial,
+                time.perf_counter() - start,
+            )
+        )
         print(f"  {rows[-3:]}", flush=True)
     return rows
 

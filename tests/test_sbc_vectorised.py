@@ -48,6 +48,7 @@ def test_replications_use_the_serial_paths_data(correct):
 
 @pytest.mark.slow
 def test_swapped_rate_and_scale_fails():
-    swapped = build("gamma_exponential", prior_alpha=5.0, prior_beta=0.002,
-                    swap_rate_and_scale=True)
+    swapped = build(
+        "gamma_exponential", prior_alpha=5.0, prior_beta=0.002, swap_rate_and_scale=True
+    )
     assert run_vectorised_ranks(None, 4, settings=SMALL, model=swapped).status is Status.FAIL
