@@ -263,23 +263,6 @@ CATALOGUE: list[BugEntry] = [
         caught_by="e2e.kappa_sbc",
     ),
     BugEntry(
-        name="unified.binary_jumps",
-        family="unified",
-        flaw=(
-            "The V1 jump classifier wired in (use_soft_jumps=False): P(jump | r) = 1 when "
-            "|r| > 3 sigma_d, else 0. A diffusive return beyond 3 sd (0.3% of buckets, more "
-            "with random bucket durations) is called a jump with certainty, a jump below it "
-            "is called diffusive with certainty; certainties that are wrong have zero "
-            "binomial variance, so toxicity and anything fed by P(jump) are miscalibrated. "
-            "Detected on 89 of 100 seeds (1000-1099): when no diffusive return of a run "
-            "passes 3 sd and every jump does, the hard rule is right on that sample."
-        ),
-        source="legacy V1",
-        candidate=unified_bugs.binary_jumps,
-        caught_by="e2e.jump_calibration",
-        min_detection=0.85,
-    ),
-    BugEntry(
         name="unified.per_bucket_jump_yardstick",
         family="unified",
         flaw=(

@@ -75,11 +75,6 @@ class _SqrtIntensityTwice(UnifiedParameterEstimator):
         return sigma * root, eff * root
 
 
-def _binary_jumps() -> UnifiedParameterEstimator:
-    version = dataclasses.replace(EstimatorVersion.all_enabled(), use_soft_jumps=False)
-    return UnifiedParameterEstimator(UnifiedEstimatorConfig(version=version))
-
-
 class _PerBucketJumpYardstick(UnifiedParameterEstimator):
     """Bucket returns classified against the per-bucket clean sd, whatever time they span."""
 
@@ -91,7 +86,6 @@ class _PerBucketJumpYardstick(UnifiedParameterEstimator):
 
 
 vwap_returns = unified_candidate(_vwap_returns)
-binary_jumps = unified_candidate(_binary_jumps)
 per_bucket_jump_yardstick = unified_candidate(_PerBucketJumpYardstick)
 per_bucket_sigma = unified_candidate(_PerBucketSigma)
 variance_as_uncertainty = unified_candidate(_VarianceAsUncertainty)
