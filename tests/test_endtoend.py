@@ -91,3 +91,19 @@ def test_moment_matching_error_is_within_the_stated_allowance():
 def test_runtime_lines_are_the_statements_inside_function_bodies():
     src = "X = 1\n\ndef f(a):\n    b = a\n    if b:\n        return 2\n\nclass C:\n    y = 3\n"
     assert runtime_lines(src) == {4, 5, 6}
+
+
+def test_contracts_pass_production_and_fail_a_lossy_restore(monkeypatch):
+    from validation.endtoend.contracts import run_contracts
+
+    assert run_contracts(None, 0).status is Status.PASS
+    original = UnifiedParameterEstimator.from_state_dict.__func__
+
+    def lossy(cls, data):  # forgets the mid of the last bucket close
+        est = original(cls, data)
+        est._close_mid = None
+        return est
+
+    monkeypatch.setattr(UnifiedParameterEstimator, "from_state_dict", classmethod(lossy))
+    bad = run_contracts(None, 0)
+    assert bad.status is Status.FAIL and any("differs" in p for p in bad.details["problems"])

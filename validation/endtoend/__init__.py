@@ -7,6 +7,8 @@ Candidate family ``"unified"``: ``(MarketSession, checkpoints_ms) -> SessionRun`
 
 from validation.endtoend.consistency import NAME as PARAMS_CONSISTENCY
 from validation.endtoend.consistency import run_params_consistency
+from validation.endtoend.contracts import NAME as CONTRACTS
+from validation.endtoend.contracts import run_contracts
 from validation.endtoend.jump_calibration import NAME as JUMP_CALIBRATION
 from validation.endtoend.jump_calibration import run_jump_calibration
 from validation.endtoend.kappa_joint import ALPHA as JOINT_ALPHA
@@ -68,6 +70,15 @@ CHECKS: list[CheckSpec] = [
         false_alarm_rate=0.0,
         description="every params() field finite once warm; kappa sd and 95% interval "
         "describe one Gamma",
+    ),
+    CheckSpec(
+        name=CONTRACTS,
+        family="unified",
+        run=run_contracts,
+        uses_mcmc=False,
+        false_alarm_rate=0.0,
+        description="V2 and V1 unified estimators: strict-JSON round trip mid-session continues "
+        "bit-identically, bad input rejected with the state unchanged, GLFT closed forms",
     ),
 ]
 
