@@ -107,7 +107,7 @@ def run_sigma_bias(
                 return fail_result(NAME, seed, "candidate raised", s.alpha, timer, error=str(exc))
             x_sigma.append(_log_ratios([p.sigma for p in run.params], SIGMA**2))
             x_eff.append(_log_ratios([p.sigma_effective for p in run.params], SIGMA**2))
-        total = SIGMA**2 + simulate_market(spec, np.random.default_rng(0)).truth.jump_variance_per_s
+        total = SIGMA**2 + spec.jump_variance_per_s
         tests = [("sigma", x_sigma, 0.0, "two-sided")]
         if sc.jumps:
             tests += [

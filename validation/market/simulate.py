@@ -81,6 +81,13 @@ class MarketSpec:
     adverse_mean_bps: float = 0.0
     adverse_sd_bps: float = 0.0
 
+    @property
+    def jump_variance_per_s(self) -> float:
+        """Jump rate times E[J**2] for |J| = floor + |N(0, sd**2)|: the jumps' share of the
+        variance rate, floor**2 + 2 floor sd sqrt(2/pi) + sd**2 per jump."""
+        f, sd = self.jump_floor, self.jump_sd
+        return self.jump_rate_per_s * (f * f + 2.0 * f * sd * math.sqrt(2.0 / math.pi) + sd * sd)
+
     def __post_init__(self) -> None:
         if self.pricing not in PRICINGS:
             raise ValueError(f"pricing={self.pricing!r}: must be one of {PRICINGS}")
@@ -268,12 +275,7 @@ def simulate_market(spec: MarketSpec, rng: np.random.Generator) -> MarketSession
         change_ms=None if change is None else int(to_ms(np.array([change]))[0]),
         jump_times_ms=to_ms(jump_s),
         jump_sizes=np.asarray(jump_sizes, dtype=float),
-        jump_variance_per_s=spec.jump_rate_per_s
-        * (
-            spec.jump_floor**2
-            + 2.0 * spec.jump_floor * spec.jump_sd * math.sqrt(2.0 / math.pi)
-            + spec.jump_sd**2
-        ),
+        jump_variance_per_s=spec.jump_variance_per_s,
         book_kappa=spec.book_kappa,
     )
     return MarketSession(
