@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize, stats
 
+from online.stochastic_vol import StochasticVolConfig
+from validation.agreement.stochastic_vol import simulate_sv_returns
 from validation.candidates.jumps import initial_sigma_diffusion
 from validation.catalogue import CATALOGUE, SOURCES, BugEntry
 from validation.catalogue import covariance_bugs as cb
@@ -353,6 +355,10 @@ def test_every_candidate_runs_on_its_family_scenario(entry):
     elif entry.family == "intensity":
         out = entry.candidate(simulate_bucket_durations(rng, 300, 1.0).durations_ms, 50.0)
         assert out.shape == (300,) and np.all(np.isfinite(out))
+    elif entry.family == "stochastic_vol":
+        r = simulate_sv_returns(2000, 0.9, 0.4, -0.4, rng)
+        out = entry.candidate(r, StochasticVolConfig(half_life_buckets=500.0))
+        assert all(math.isfinite(getattr(out, f)) for f in ("phi", "mu", "xi", "leverage"))
     elif entry.family == "unified":
         session = simulate_market(MarketSpec(duration_s=120.0, own_fill_rate_per_s=0.2), rng)
         out = entry.candidate(session, [session.end_ms])

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 import online.bipower
+import validation.agreement.stochastic_vol
+import validation.candidates.stochastic_vol
 import validation.endtoend._reported
 import validation.market.feed
 import validation.market.simulate
@@ -33,6 +35,8 @@ from validation.results import Status
         validation.market.feed,
         validation.endtoend._reported,
         validation.report.coverage,
+        validation.agreement.stochastic_vol,
+        validation.candidates.stochastic_vol,
     ],
     ids=lambda m: m.__name__,
 )
@@ -107,3 +111,30 @@ def test_contracts_pass_production_and_fail_a_lossy_restore(monkeypatch):
     monkeypatch.setattr(UnifiedParameterEstimator, "from_state_dict", classmethod(lossy))
     bad = run_contracts(None, 0)
     assert bad.status is Status.FAIL and any("differs" in p for p in bad.details["problems"])
+
+
+def test_contracts_fail_an_exporter_that_rounds_a_field(monkeypatch):
+    import dataclasses
+
+    from online.metrics import MarketParamsExporter
+    from validation.endtoend.contracts import run_contracts
+
+    original = MarketParamsExporter.observe
+
+    def rounding(self, params):  # exports sigma in float32
+        original(self, dataclasses.replace(params, sigma=float(np.float32(params.sigma))))
+
+    monkeypatch.setattr(MarketParamsExporter, "observe", rounding)
+    bad = run_contracts(None, 0)
+    assert bad.status is Status.FAIL
+    assert any("exported mm_estimator_sigma" in p for p in bad.details["problems"])
+
+
+def test_stochastic_vol_recovery_passes_production_and_fails_the_planted_bugs():
+    from validation.agreement.stochastic_vol import run_stochastic_vol
+    from validation.candidates.stochastic_vol import stochastic_vol_fit
+    from validation.catalogue import stochastic_vol_bugs
+
+    assert run_stochastic_vol(stochastic_vol_fit, 11).status is Status.PASS
+    for bug in (stochastic_vol_bugs.ols_persistence, stochastic_vol_bugs.no_proxy_offset):
+        assert run_stochastic_vol(bug, 11).status is Status.FAIL

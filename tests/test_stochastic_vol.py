@@ -11,21 +11,14 @@ from scipy import signal, special, stats
 
 from online.errors import InvalidInputError, StateDictError
 from online.stochastic_vol import StochasticVolConfig, StochasticVolParams, log_chi2_offset
-
-MU = math.log(1e-6)  # long-run log variance per bucket (sigma = 1e-3)
+from validation.agreement.stochastic_vol import MU, simulate_sv_returns, true_sv_fit
 
 
 def _state_json(obj) -> str:
     return json.dumps(obj.state_dict(), sort_keys=True)
 
 
-def _simulate(n: int, phi: float, xi: float, rho: float, rng) -> np.ndarray:
-    """r_t = exp(h_t/2) eps_t; h_{t+1} - MU = phi (h_t - MU) + xi eta_t; corr(eps, eta) = rho."""
-    eps = rng.standard_normal(n)
-    eta = rho * eps + math.sqrt(1.0 - rho**2) * rng.standard_normal(n)
-    h0 = xi / math.sqrt(1.0 - phi**2) * rng.standard_normal()
-    dev = signal.lfilter([1.0], [1.0, -phi], np.r_[h0, xi * eta[:-1]])
-    return np.exp((MU + dev) / 2.0) * eps
+_simulate = simulate_sv_returns
 
 
 def _feed(est, returns) -> None:
@@ -34,9 +27,7 @@ def _feed(est, returns) -> None:
 
 
 def _true_leverage(phi: float, xi: float, rho: float) -> float:
-    """corr(r_t, h_{t+1} - h_t) = xi rho E[e^{h/2}] / (sqrt(E[e^h]) sd(dh)) for Gaussian h."""
-    var_h = xi**2 / (1.0 - phi**2)
-    return xi * rho * math.exp(-var_h / 8.0) / math.sqrt(2.0 * var_h * (1.0 - phi))
+    return true_sv_fit(phi, xi, rho, 0.0).leverage
 
 
 def _batch(y: np.ndarray, r: np.ndarray, k: int, decay: float) -> dict:

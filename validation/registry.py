@@ -18,6 +18,8 @@ Candidate signatures per family (data classes from :mod:`validation.scenarios`):
 - ``"covariance"``: ``(ParameterPath, half_life_ticks: float) -> CovariancePath``.
 - ``"intensity"``: ``(durations_ms: np.ndarray, half_life_buckets: float) -> np.ndarray``
   (arrival intensity in buckets per second after each inter-bucket duration; integer ms in).
+- ``"stochastic_vol"``: ``(returns: np.ndarray, config: StochasticVolConfig) -> SvFit``
+  (log-variance AR(1) estimates after streaming the per-bucket log returns).
 - ``"unified"``: ``(MarketSession, checkpoints_ms) -> SessionRun`` (the unified estimator fed
   a simulated session event by event; :mod:`validation.market`).
 - ``"reference"``: checks of the PyMC reference models themselves; the candidate is ``None``.
@@ -44,6 +46,7 @@ FAMILIES = (
     "ewma",
     "covariance",
     "intensity",
+    "stochastic_vol",
     "unified",
     "reference",
 )
@@ -73,6 +76,20 @@ class JumpFit:
     pi: float
     sigma_d: float
     sigma_j: float
+
+
+@dataclass(frozen=True)
+class SvFit:
+    """Log-variance AR(1) estimates (:mod:`online.stochastic_vol`), per volume bucket.
+
+    ``phi`` persistence; ``mu`` long-run log variance (ln of (log return)^2); ``xi`` sd of the
+    log-variance shock; ``leverage`` corr(r_t, h_{t+1} - h_t).
+    """
+
+    phi: float
+    mu: float
+    xi: float
+    leverage: float
 
 
 @dataclass(frozen=True)

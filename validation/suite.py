@@ -44,7 +44,7 @@ def checks_by_name() -> dict[str, CheckSpec]:
 
 def correct_candidates() -> dict[str, Candidate | None]:
     """The production estimators, one candidate per family (``None`` for reference checks)."""
-    from validation.candidates import covariance, ewma, intensity, jumps, kappa
+    from validation.candidates import covariance, ewma, intensity, jumps, kappa, stochastic_vol
     from validation.market.feed import run_unified
 
     return {
@@ -54,6 +54,7 @@ def correct_candidates() -> dict[str, Candidate | None]:
         "ewma": ewma.hybrid_ewma,
         "covariance": covariance.parameter_covariance,
         "intensity": intensity.volume_clock_intensity,
+        "stochastic_vol": stochastic_vol.stochastic_vol_fit,
         "unified": run_unified,
         "reference": None,
     }

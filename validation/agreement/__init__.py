@@ -4,11 +4,20 @@ Modules: :mod:`.posterior` (posterior-vs-draws machinery), :mod:`.kappa` (kappa 
 hierarchical kappa vs PyMC), :mod:`.jumps` (exact jump probability, parameter recovery),
 :mod:`.jumps_mcmc` (jump classifier vs the PyMC mixture), :mod:`.exact` (EWMA and covariance
 vs explicit formulas), :mod:`.intensity` (volume-clock arrival intensity vs a known rate),
+:mod:`.stochastic_vol` (log-variance AR(1) vs batch formulas and a simulated truth),
 :mod:`.backends` (JAX vs PyMC reference implementations),
 :mod:`.audit` (measured false-alarm rates).
 """
 
-from validation.agreement import backends, exact, intensity, jumps, jumps_mcmc, kappa
+from validation.agreement import (
+    backends,
+    exact,
+    intensity,
+    jumps,
+    jumps_mcmc,
+    kappa,
+    stochastic_vol,
+)
 from validation.registry import CheckSpec
 
 CHECKS: list[CheckSpec] = [
@@ -17,6 +26,7 @@ CHECKS: list[CheckSpec] = [
     *jumps.CHECKS,
     *exact.CHECKS,
     *intensity.CHECKS,
+    *stochastic_vol.CHECKS,
     *backends.CHECKS,
 ]
 

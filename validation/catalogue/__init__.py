@@ -12,6 +12,7 @@ from validation.catalogue import (
     intensity_bugs,
     jump_bugs,
     kappa_bugs,
+    stochastic_vol_bugs,
     unified_bugs,
 )
 from validation.catalogue.entry import SOURCES, BugEntry
@@ -185,6 +186,31 @@ CATALOGUE: list[BugEntry] = [
         source="production",
         candidate=intensity_bugs.ewma_of_reciprocal_intensity,
         caught_by="recovery.arrival_intensity",
+    ),
+    BugEntry(
+        name="stochastic_vol.ols_persistence",
+        family="stochastic_vol",
+        flaw=(
+            "Persistence from the plain AR(1) slope of the log-squared-return proxy, "
+            "Cov(y_{t-1}, y_t) / Var(y_{t-1}), instead of the instrumental-variable slope. "
+            "The proxy noise (variance about pi^2 / 2) attenuates the slope to "
+            "phi Var(h) / (Var(h) + Var(e)): phi = 0.95 reads as about 0.15."
+        ),
+        source="planted",
+        candidate=stochastic_vol_bugs.ols_persistence,
+        caught_by="recovery.stochastic_vol",
+    ),
+    BugEntry(
+        name="stochastic_vol.no_proxy_offset",
+        family="stochastic_vol",
+        flaw=(
+            "Long-run log variance as the mean of the proxy ln(r^2 + c) without subtracting "
+            "E[ln(z^2 + delta)] = -1.25: the long-run variance is reported at "
+            "exp(-1.25) = 0.29 of the truth (sigma at 0.54)."
+        ),
+        source="planted",
+        candidate=stochastic_vol_bugs.no_proxy_offset,
+        caught_by="recovery.stochastic_vol",
     ),
     BugEntry(
         name="unified.vwap_returns",

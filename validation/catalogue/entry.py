@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from validation.registry import FAMILIES, Candidate
 
-SOURCES = ("design V2 seed", "legacy V1", "production")
+SOURCES = ("design V2 seed", "legacy V1", "production", "planted")
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,9 @@ class BugEntry:
             that family's signature.
         flaw: one paragraph: what is wrong and why, with the formula.
         source: ``"design V2 seed"`` (the design document's code as written), ``"legacy V1"``
-            (a bug the design set out to fix) or ``"production"`` (a production bug listed in
-            REFERENCE_FACTS.md).
+            (a bug the design set out to fix), ``"production"`` (a production bug listed in
+            REFERENCE_FACTS.md) or ``"planted"`` (a plausible single-edit defect of the
+            current code, with no recorded origin).
         candidate: the executable buggy candidate.
         caught_by: name of the check that must FAIL on it.
         min_detection: required fraction of seeds on which the check fails.

@@ -13,7 +13,11 @@ estimator, built by the candidate's own factory path:
   ``online.InvalidInputError`` and leave ``state_dict()`` byte-identical;
 * **quotes**: the GLFT half-spread and reservation shift from the emitted kappa and sigma
   equal the closed forms (1/gamma) ln(1 + gamma/kappa) + gamma sigma^2 T / 2 and
-  -q gamma sigma^2 tau, computed here, to 1e-12 relative.
+  -q gamma sigma^2 tau, computed here, to 1e-12 relative;
+* **export**: the last ``MarketParams`` observed by :class:`online.metrics.MarketParamsExporter`
+  and scraped in the Prometheus text format (parsed back with ``prometheus_client.parser``)
+  shows every field's value exactly (NaN as NaN), and the accepted / rejected event counters
+  count what was counted.
 
 Deterministic: stated false-alarm rate 0. It judges the production classes themselves (the
 candidate argument is not used: a session runner does not expose the estimator's state).
@@ -28,15 +32,20 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from online import InvalidInputError
 from online.glft import glft_half_spread, reservation_shift
-from online.market_params import EstimatorVersion
+from online.market_params import EstimatorVersion, MarketParams
+from online.metrics import MarketParamsExporter
 from online.unified import UnifiedEstimatorConfig, UnifiedParameterEstimator
 from validation.agreement._common import Timer
 from validation.market.feed import feed_session
 from validation.market.simulate import MarketSession, MarketSpec, simulate_market
 from validation.results import CheckResult, Status
+
+EXPORT_NAMESPACE = "mm_estimator"
 
 NAME = "e2e.state_and_input_contracts"
 SPEC = MarketSpec(
@@ -91,6 +100,35 @@ def _bad_inputs(est: UnifiedParameterEstimator, t: int) -> list[tuple[str, Calla
     ]
 
 
+def _export_problems(label: str, params: MarketParams) -> list[str]:
+    """What a Prometheus scrape after ``observe(params)`` shows that differs from ``params``."""
+    exporter = MarketParamsExporter(namespace=EXPORT_NAMESPACE, labels={"symbol": label})
+    exporter.observe(params)
+    for handler, n_ok, n_bad in (("trade", 3, 1), ("own_fill", 1, 0)):
+        for _ in range(n_ok):
+            exporter.count(handler)
+        for _ in range(n_bad):
+            exporter.count(handler, rejected=True)
+    scraped: dict[str, float] = {}
+    for family in text_string_to_metric_families(generate_latest(exporter.registry).decode()):
+        for sample in family.samples:
+            key = sample.name + "".join(
+                f",{k}={v}" for k, v in sorted(sample.labels.items()) if k != "symbol"
+            )
+            scraped[key] = sample.value
+    want = {f"{EXPORT_NAMESPACE}_{k}": float(v) for k, v in params.to_dict().items()}
+    want |= {
+        f"{EXPORT_NAMESPACE}_updates_total,handler=trade": 3.0,
+        f"{EXPORT_NAMESPACE}_rejected_inputs_total,handler=trade": 1.0,
+        f"{EXPORT_NAMESPACE}_updates_total,handler=own_fill": 1.0,
+    }
+    return [
+        f"{label}: exported {key} = {scraped.get(key)!r}, want {value!r}"
+        for key, value in want.items()
+        if key not in scraped or not _same(scraped[key], value)
+    ]
+
+
 def run_contracts(candidate: Any, seed: int) -> CheckResult:
     """``candidate`` is ignored: the check builds the production estimators itself."""
     timer = Timer()
@@ -124,6 +162,7 @@ def run_contracts(candidate: Any, seed: int) -> CheckResult:
                 problems.append(f"{label}: restored estimator differs at {cp} ms")
                 break
         last = a.params[-1]
+        problems.extend(_export_problems(label, last))
         if math.isfinite(last.kappa) and math.isfinite(last.sigma):
             want = math.log1p(GAMMA / last.kappa) / GAMMA + 0.5 * GAMMA * last.sigma**2 * HORIZON_S
             got = glft_half_spread(last.kappa, last.sigma, GAMMA, HORIZON_S)
