@@ -302,6 +302,18 @@ CATALOGUE: list[BugEntry] = [
         candidate=unified_bugs.per_bucket_jump_yardstick,
         caught_by="e2e.jump_calibration",
     ),
+    BugEntry(
+        name="unified.toxicity_label_swap",
+        family="unified",
+        flaw=(
+            "toxicity_score read from the other mixture component: the EWMA of "
+            "P(diffusion | r) = 1 - P(jump | r), a label switch of the two-normal mixture. "
+            "Quotes widen in calm markets and tighten when jumps arrive."
+        ),
+        source="planted",
+        candidate=unified_bugs.toxicity_label_swap,
+        caught_by="e2e.jump_calibration",
+    ),
 ]
 
 __all__ = ["CATALOGUE", "SOURCES", "BugEntry"]

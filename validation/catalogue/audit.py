@@ -63,11 +63,16 @@ def catalogue_power(
     seed0: int = POWER_SEED0,
     progress: Progress | None = None,
     family: str | None = None,
+    check: str | None = None,
 ) -> list[PowerRow]:
     """Detection power of the entries whose ``caught_by`` check does not use MCMC (of one
-    ``family`` only, when given)."""
+    ``family`` only, or caught by one ``check`` only, when given)."""
     checks = _checks()
-    entries = [e for e in entries_for(False, checks) if family in (None, e.family)]
+    entries = [
+        e
+        for e in entries_for(False, checks)
+        if family in (None, e.family) and check in (None, e.caught_by)
+    ]
     return measure_power(entries, checks, n_seeds, seed0, progress)
 
 
@@ -86,12 +91,17 @@ def quick_false_alarms(
     seed0: int = FALSE_ALARM_SEED0,
     progress: Progress | None = None,
     family: str | None = None,
+    check: str | None = None,
 ) -> FalseAlarmResult:
-    """How often ANY non-MCMC check (of one ``family`` only, when given) fails on the correct
-    candidates (the quick suite's gate)."""
+    """How often ANY non-MCMC check (of one ``family``, or the one ``check``, when given) fails
+    on the correct candidates (the quick suite's gate)."""
     from validation.suite import correct_candidates
 
-    cheap = [c for c in _checks().values() if not c.uses_mcmc and family in (None, c.family)]
+    cheap = [
+        c
+        for c in _checks().values()
+        if not c.uses_mcmc and family in (None, c.family) and check in (None, c.name)
+    ]
     return measure_false_alarms(cheap, correct_candidates(), n_seeds, seed0, progress)
 
 
@@ -132,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-false-alarms", action="store_true")
     parser.add_argument("--no-power", action="store_true", help="false alarms only")
     parser.add_argument("--family", help="only the entries and checks of this family")
+    parser.add_argument("--check", help="only this check and the entries it must catch")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     ok = True
@@ -139,12 +150,16 @@ def main(argv: list[str] | None = None) -> int:
         rows = (
             mcmc_power(args.seeds)
             if args.mcmc
-            else catalogue_power(args.seeds, family=args.family, progress=_progress)
+            else catalogue_power(
+                args.seeds, family=args.family, check=args.check, progress=_progress
+            )
         )
         print(power_table(rows), flush=True)
         ok = all(r.meets_target for r in rows)
     if not args.no_false_alarms:
-        res = quick_false_alarms(args.seeds, family=args.family, progress=_progress)
+        res = quick_false_alarms(
+            args.seeds, family=args.family, check=args.check, progress=_progress
+        )
         print(false_alarm_table(res))
         ok &= res.rate <= FALSE_ALARM_BUDGET
     print(f"total {time.perf_counter() - t0:.0f} s")

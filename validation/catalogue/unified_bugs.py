@@ -85,6 +85,14 @@ class _PerBucketJumpYardstick(UnifiedParameterEstimator):
         return sigma
 
 
+class _ToxicityLabelSwap(UnifiedParameterEstimator):
+    """toxicity_score from the other mixture component: the EWMA of P(diffusion | r)."""
+
+    def params(self) -> MarketParams:
+        p = super().params()
+        return dataclasses.replace(p, toxicity_score=1.0 - p.toxicity_score)
+
+
 vwap_returns = unified_candidate(_vwap_returns)
 per_bucket_jump_yardstick = unified_candidate(_PerBucketJumpYardstick)
 per_bucket_sigma = unified_candidate(_PerBucketSigma)
@@ -92,3 +100,4 @@ variance_as_uncertainty = unified_candidate(_VarianceAsUncertainty)
 market_interval_always = unified_candidate(_MarketIntervalAlways)
 phi_on_mean_only = unified_candidate(_PhiOnMeanOnly)
 sqrt_intensity_twice = unified_candidate(_SqrtIntensityTwice)
+toxicity_label_swap = unified_candidate(_ToxicityLabelSwap)

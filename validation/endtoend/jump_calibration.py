@@ -16,9 +16,17 @@ classifier E[y_k - p_k | r_k, past] = 0 and the y_k - p_k are martingale differe
 
 with O_b, E_b = sum y, sum p and V_b = sum p (1 - p) in bin b ([0, 0.05), [0.05, 0.5),
 [0.5, 0.95), [0.95, 1]). A probability of exactly 0 or 1 that is wrong has zero variance and
-an infinite statistic (a hard classifier fails). FAIL when |z_all| > Phi^-1(1 - alpha / 4) or
-z_bin > chi2_4^-1(1 - alpha / 2), alpha = 0.001. The reported toxicity (mean over the
-checkpoints) and the label rate are in the details.
+an infinite statistic (a hard classifier fails).
+
+``MarketParams.toxicity_score`` claims to be the weight-normalised EWMA of P(jump) over the
+classified buckets (half-life 50), ``tox = sum w p / sum w`` with ``w_i = 2**(-(n - i) / 50)``.
+At the end of each session ``sum w (tox - y) = sum w (p - y)``, a weighted martingale-difference
+sum with variance ``sum w^2 p (1 - p)``; pooled over the sessions::
+
+    z_tox  = sum_s sum_i w_i (tox_s - y_i) / sqrt(sum_s sum_i w_i^2 p_i (1 - p_i))
+
+FAIL when |z_all| or |z_tox| > Phi^-1(1 - alpha / 4), or z_bin > chi2_4^-1(1 - alpha / 2),
+alpha = 0.001.
 
 The mixture model is approximate for these returns (the jumps here are at least 20 bp, not
 normal, so the model's P(jump) of a small diffusive return, about 0.003, is too high: about 5
@@ -53,6 +61,8 @@ SPEC = MarketSpec(
     jump_floor=20e-4,
 )
 WARM_UP_S = 600.0
+TOXICITY_HALF_LIFE_BUCKETS = 50.0
+"""Half-life of the toxicity EWMA in classified buckets (REFERENCE_FACTS: 50 ticks)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,19 @@ def jump_labels(session: MarketSession, end_ms: np.ndarray) -> np.ndarray:
     jumps = session.truth.jump_times_ms
     counts = np.searchsorted(jumps, tau, side="right")
     return np.diff(counts) > 0
+
+
+def toxicity_terms(
+    toxicity: float, p: np.ndarray, y: np.ndarray, half_life: float = TOXICITY_HALF_LIFE_BUCKETS
+) -> tuple[float, float]:
+    """``(sum_i w_i (tox - y_i), sum_i w_i^2 p_i (1 - p_i))`` over the classified buckets so far.
+
+    ``w_i = 2**(-(n - i) / half_life)``. The toxicity claims to be ``sum w p / sum w``, so
+    ``sum w (tox - y) = sum w (p - y)`` is a weighted sum of martingale differences with
+    conditional variance ``sum w^2 p (1 - p)`` under calibration.
+    """
+    w = 2.0 ** (-np.arange(len(p))[::-1] / half_life)
+    return float(np.sum(w * (toxicity - y))), float(np.sum(w * w * p * (1.0 - p)))
 
 
 def calibration_statistics(p: np.ndarray, y: np.ndarray) -> dict[str, float]:
@@ -105,6 +128,7 @@ def run_jump_calibration(
     timer = Timer()
     rng = np.random.default_rng(seed)
     probs, labels, tox = [], [], []
+    tox_diff = tox_var = 0.0
     cps_s = np.arange(WARM_UP_S, SPEC.duration_s + 1e-9, 60.0)
     for _ in range(s.n_sessions):
         session = simulate_market(SPEC, rng)
@@ -120,21 +144,29 @@ def run_jump_calibration(
         probs.append(p[keep])
         labels.append(y[keep])
         tox += [q.toxicity_score for q in run.params]
+        classified = np.isfinite(p) & (end <= cps[-1])
+        d, v = toxicity_terms(run.params[-1].toxicity_score, p[classified], y[classified])
+        tox_diff, tox_var = tox_diff + d, tox_var + v
     p, y = np.concatenate(probs), np.concatenate(labels)
     if p.size == 0 or not np.all((p >= 0.0) & (p <= 1.0)):
         return fail_result(NAME, seed, "no P(jump) in [0, 1] after the warm-up", s.alpha, timer)
     st = calibration_statistics(p, y)
+    z_tox = tox_diff / math.sqrt(tox_var) if tox_var > 0 else math.copysign(math.inf, tox_diff)
+    if not math.isfinite(tox_diff):
+        z_tox = math.inf
     z_crit = float(stats.norm.isf(s.alpha / 4.0))
     chi_crit = float(stats.chi2.isf(s.alpha / 2.0, len(BIN_EDGES) - 1))
-    statistic = max(abs(st["z_all"]) / z_crit, st["z_bin"] / chi_crit)
+    statistic = max(abs(st["z_all"]) / z_crit, st["z_bin"] / chi_crit, abs(z_tox) / z_crit)
     return CheckResult(
         name=NAME,
         status=Status.FAIL if statistic > 1.0 else Status.PASS,
         statistic=statistic,
         threshold=1.0,
         details={
-            "statistic_name": "max(|z_all| / z_crit, z_bin / chi2_crit); FAIL when > 1",
+            "statistic_name": "max(|z_all| / z_crit, z_bin / chi2_crit, |z_toxicity| / z_crit); "
+            "FAIL when > 1",
             **st,
+            "z_toxicity": z_tox,
             "z_critical": z_crit,
             "chi2_critical": chi_crit,
             "n_buckets": int(p.size),
