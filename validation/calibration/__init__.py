@@ -9,6 +9,8 @@ Checks (``CHECKS``):
 - ``"sbc.reference_gamma_exponential_ranks"`` (reference, MCMC): rank SBC of the PyMC model.
 - ``"sbc.reference_gamma_exponential_ranks_jax"`` (reference, MCMC): the same rank SBC of the
   JAX implementation, all replications x chains in one ``jax.vmap`` program.
+- ``"sbc.jump_reliability"`` (jumps): CORP reliability of P(jump) against simulated jump
+  labels, consistency-resampling test (:mod:`.sbc_jumps`, :mod:`.binary`).
 
 Primitives: :mod:`.pit` (PIT, thinned ranks), :mod:`.uniformity` (ECDF simultaneous band and
 chi-square), :mod:`.coverage` (interval coverage with binomial bands),
@@ -25,6 +27,8 @@ from validation.calibration.sbc_exact import (
     run_hierarchical_pinned_pit,
     run_kappa_pit,
 )
+from validation.calibration.sbc_jumps import NAME as JUMP_RELIABILITY
+from validation.calibration.sbc_jumps import JumpReliabilitySettings, run_jump_reliability
 from validation.calibration.sbc_plugin import (
     HIERARCHICAL_PLUGIN_COVERAGE,
     PluginSbcSettings,
@@ -87,20 +91,32 @@ CHECKS: list[CheckSpec] = [
         description="SBC: the same ranks for the JAX gamma_exponential model, "
         f"{VECTORISED_SETTINGS.n_replications} replications x 2 chains in one jax.vmap",
     ),
+    CheckSpec(
+        name=JUMP_RELIABILITY,
+        family="jumps",
+        run=run_jump_reliability,
+        uses_mcmc=False,
+        false_alarm_rate=JumpReliabilitySettings().alpha,
+        description="SBC: CORP reliability of P(jump) against simulated jump labels, "
+        "consistency-resampling test of the Brier miscalibration component",
+    ),
 ]
 
 __all__ = [
     "CHECKS",
     "HIERARCHICAL_PINNED_PIT",
     "HIERARCHICAL_PLUGIN_COVERAGE",
+    "JUMP_RELIABILITY",
     "KAPPA_PIT",
     "REFERENCE_GAMMA_EXPONENTIAL_RANKS",
     "VECTORISED_RANKS",
     "ExactSbcSettings",
+    "JumpReliabilitySettings",
     "PluginSbcSettings",
     "RankSbcSettings",
     "run_hierarchical_pinned_pit",
     "run_hierarchical_plugin_coverage",
+    "run_jump_reliability",
     "run_kappa_pit",
     "run_reference_ranks",
     "run_vectorised_ranks",

@@ -12,6 +12,7 @@ from validation.catalogue import (
     intensity_bugs,
     jump_bugs,
     kappa_bugs,
+    sbc_bugs,
     stochastic_vol_bugs,
     unified_bugs,
 )
@@ -313,6 +314,33 @@ CATALOGUE: list[BugEntry] = [
         source="planted",
         candidate=unified_bugs.toxicity_label_swap,
         caught_by="e2e.jump_calibration",
+    ),
+    BugEntry(
+        name="jumps.sigma_d_total_rms",
+        family="jumps",
+        flaw=(
+            "The diffusion sd taken as the root mean square of ALL returns, jumps included: "
+            "sqrt((1 - pi) sigma_d^2 + pi sigma_j^2), 1.48 sigma_d at pi = 0.05 and sigma_j = "
+            "5 sigma_d (2.4 at 10 sigma_d). P(jump | r) is then the Bayes probability of a "
+            "mixture whose diffusive component is too wide: moderate jumps read as diffusion "
+            "and P(jump) is too low wherever the components overlap."
+        ),
+        source="planted",
+        candidate=sbc_bugs.total_rms_sigma_d,
+        caught_by="sbc.jump_reliability",
+    ),
+    BugEntry(
+        name="jumps.sigma_d_median_abs",
+        family="jumps",
+        flaw=(
+            "The diffusion sd taken as median |r| without the MAD-to-sd factor "
+            "1 / Phi^-1(3/4) = 1.4826: 0.67 sigma_d for normal returns. The diffusive "
+            "component is too narrow, so ordinary 2-3 sigma returns get a large P(jump) and "
+            "the toxicity fed by it is inflated."
+        ),
+        source="planted",
+        candidate=sbc_bugs.median_abs_sigma_d,
+        caught_by="sbc.jump_reliability",
     ),
 ]
 
