@@ -54,6 +54,17 @@ MCB_ROUNDING = 1e-15
 exactly right is 0 up to rounding)."""
 
 
+CURVE_POINTS = 400
+"""Vertices of the reliability curve kept for reports."""
+BAND_LEVEL = 0.90
+"""Pointwise level of the consistency band drawn around the diagonal (CORP's default)."""
+
+
+def curve_index(size: int) -> np.ndarray:
+    """Indices of at most ``CURVE_POINTS`` evenly spaced distinct forecasts out of ``size``."""
+    return np.unique(np.linspace(0, size - 1, CURVE_POINTS).round().astype(np.int64))
+
+
 @dataclass(frozen=True)
 class CorpDecomposition:
     """CORP reliability of forecasts p for events y (module docstring).
@@ -73,9 +84,9 @@ class CorpDecomposition:
     dsc: float
     unc: float
 
-    def details(self, max_points: int = 400) -> dict[str, Any]:
-        """JSON-ready numbers and the reliability curve (at most ``max_points`` vertices)."""
-        keep = np.unique(np.linspace(0, self.forecast.size - 1, max_points).round().astype(int))
+    def details(self) -> dict[str, Any]:
+        """JSON-ready numbers and the reliability curve (at most ``CURVE_POINTS`` vertices)."""
+        keep = curve_index(self.forecast.size)
         return {
             "brier": self.brier,
             "mcb": self.mcb,
@@ -88,12 +99,19 @@ class CorpDecomposition:
 
 @dataclass(frozen=True)
 class MiscalibrationTest:
-    """Consistency-resampling test of calibration: reject when ``p_value <= alpha``."""
+    """Consistency-resampling test of calibration: reject when ``p_value <= alpha``.
+
+    ``band_low`` / ``band_high``: pointwise ``BAND_LEVEL`` quantiles of the resampled
+    recalibrated curves at the forecasts ``decomposition.forecast[curve_index(...)]``, the
+    consistency band a calibrated forecast's reliability curve stays in pointwise.
+    """
 
     decomposition: CorpDecomposition
     resampled_mcb: np.ndarray
     p_value: float
     alpha: float
+    band_low: np.ndarray
+    band_high: np.ndarray
 
     @property
     def rejected(self) -> bool:
@@ -116,6 +134,9 @@ class MiscalibrationTest:
             "resampled_mcb_median": float(np.median(self.resampled_mcb)),
             "mcb_critical": self.mcb_critical,
             "rejected": self.rejected,
+            "band_level": BAND_LEVEL,
+            "band_low": self.band_low.tolist(),
+            "band_high": self.band_high.tolist(),
         }
 
 
@@ -194,12 +215,13 @@ def miscalibration_test(
     p_arr, y_arr = _checked(p, y)
     pooled = _pooled(p_arr)
     decomposition = _decompose(p_arr, y_arr, pooled)
-    resampled = np.array(
-        [
-            _decompose(p_arr, (rng.random(p_arr.size) < p_arr).astype(float), pooled).mcb
-            for _ in range(n_resamples)
-        ]
-    )
-    exceed = np.count_nonzero(resampled >= decomposition.mcb - MCB_ROUNDING)
+    keep = curve_index(decomposition.forecast.size)
+    mcb, curves = np.empty(n_resamples), np.empty((n_resamples, keep.size))
+    for b in range(n_resamples):
+        d = _decompose(p_arr, (rng.random(p_arr.size) < p_arr).astype(float), pooled)
+        mcb[b], curves[b] = d.mcb, d.recalibrated[keep]
+    exceed = np.count_nonzero(mcb >= decomposition.mcb - MCB_ROUNDING)
     p_value = (1.0 + exceed) / (n_resamples + 1.0)
-    return MiscalibrationTest(decomposition, resampled, float(p_value), float(alpha))
+    tail = (1.0 - BAND_LEVEL) / 2.0
+    low, high = np.quantile(curves, [tail, 1.0 - tail], axis=0)
+    return MiscalibrationTest(decomposition, mcb, float(p_value), float(alpha), low, high)

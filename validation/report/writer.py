@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from validation.report import plots
+from validation.report import panels, plots
 from validation.report.coverage import CoverageResult
 from validation.report.environment import environment
 from validation.report.html import render_html
@@ -266,7 +266,7 @@ def write_report(
     )
     figures: dict[str, list[str]] = {}
     for result in run.results:
-        for draw in plots.FIGURES:
+        for draw in (*plots.FIGURES, *panels.FIGURES):
             png = draw(result, plot_dir)
             if png is not None:
                 figures.setdefault(result.name, []).append(str(png.relative_to(out_dir)))
