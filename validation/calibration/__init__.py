@@ -9,6 +9,8 @@ Checks (``CHECKS``):
 - ``"sbc.reference_gamma_exponential_ranks"`` (reference, MCMC): rank SBC of the PyMC model.
 - ``"sbc.reference_gamma_exponential_ranks_jax"`` (reference, MCMC): the same rank SBC of the
   JAX implementation, all replications x chains in one ``jax.vmap`` program.
+- ``"sbc.kappa_loglik_pit"`` (kappa): exact-PIT SBC of a data-dependent test quantity, the
+  log-likelihood of the simulated fills (:mod:`.loglik_pit`).
 - ``"sbc.jump_reliability"`` (jumps): CORP reliability of P(jump) against simulated jump
   labels, consistency-resampling test (:mod:`.sbc_jumps`, :mod:`.binary`).
 
@@ -20,6 +22,8 @@ import PyMC; the MCMC check imports it when run.
 
 from __future__ import annotations
 
+from validation.calibration.loglik_pit import NAME as KAPPA_LOGLIK_PIT
+from validation.calibration.loglik_pit import run_kappa_loglik_pit
 from validation.calibration.sbc_exact import (
     HIERARCHICAL_PINNED_PIT,
     KAPPA_PIT,
@@ -92,6 +96,15 @@ CHECKS: list[CheckSpec] = [
         f"{VECTORISED_SETTINGS.n_replications} replications x 2 chains in one jax.vmap",
     ),
     CheckSpec(
+        name=KAPPA_LOGLIK_PIT,
+        family="kappa",
+        run=run_kappa_loglik_pit,
+        uses_mcmc=False,
+        false_alarm_rate=ExactSbcSettings().alpha,
+        description="SBC: PIT of the log-likelihood of the simulated fills at the true "
+        "kappa within its posterior distribution (a data-dependent test quantity)",
+    ),
+    CheckSpec(
         name=JUMP_RELIABILITY,
         family="jumps",
         run=run_jump_reliability,
@@ -107,6 +120,7 @@ __all__ = [
     "HIERARCHICAL_PINNED_PIT",
     "HIERARCHICAL_PLUGIN_COVERAGE",
     "JUMP_RELIABILITY",
+    "KAPPA_LOGLIK_PIT",
     "KAPPA_PIT",
     "REFERENCE_GAMMA_EXPONENTIAL_RANKS",
     "VECTORISED_RANKS",
@@ -117,6 +131,7 @@ __all__ = [
     "run_hierarchical_pinned_pit",
     "run_hierarchical_plugin_coverage",
     "run_jump_reliability",
+    "run_kappa_loglik_pit",
     "run_kappa_pit",
     "run_reference_ranks",
     "run_vectorised_ranks",

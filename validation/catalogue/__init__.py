@@ -342,6 +342,22 @@ CATALOGUE: list[BugEntry] = [
         candidate=sbc_bugs.median_abs_sigma_d,
         caught_by="sbc.jump_reliability",
     ),
+    BugEntry(
+        name="kappa.latest_half_only",
+        family="kappa",
+        flaw=(
+            "The posterior conditions on the latest half of the fills only (a window half as "
+            "long as the data it should cover): Gamma(a0 + m, b0 + sum of the latest m = "
+            "ceil(n / 2) distances). It is the exact posterior of less data, so its "
+            "parameter PIT is uniform and its intervals cover at their nominal rates "
+            "(sbc.kappa_pit passes it), but it is sqrt(2) too wide for large n and its mean "
+            "ignores half the information; the log-likelihood of ALL the fills at the true "
+            "kappa sits too high within its posterior distribution."
+        ),
+        source="planted",
+        candidate=sbc_bugs.latest_half_kappa,
+        caught_by="sbc.kappa_loglik_pit",
+    ),
 ]
 
 __all__ = ["CATALOGUE", "SOURCES", "BugEntry"]

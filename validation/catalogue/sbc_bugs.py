@@ -1,9 +1,11 @@
-"""Known-bad candidates caught by the calibration checks of :mod:`validation.calibration`
-added with them: mis-scaled diffusion sds of the ``"jumps"`` family, ``(returns) -> JumpFit``.
+"""Known-bad candidates for the calibration checks that look beyond the parameter PIT.
 
-Each runs the production classifier and then evaluates P(jump | r) with its pi and sigma_j
-but a sigma_d from a plausible wrong scale estimate, so P(jump) is a Bayes probability of the
-wrong mixture: exactly what a calibration check against the simulated labels must see.
+- ``"kappa"`` family, ``(KappaData, GammaPrior) -> PosteriorLike``: a posterior of only the
+  latest half of the fills, exactly calibrated as a parameter posterior (its PIT is uniform),
+  caught by the log-likelihood test quantity of ``sbc.kappa_loglik_pit``.
+- ``"jumps"`` family, ``(returns) -> JumpFit``: the production classifier's pi and sigma_j
+  with a sigma_d from a plausible wrong scale estimate, so P(jump) is the Bayes probability of
+  the wrong mixture, caught by ``sbc.jump_reliability`` against the simulated labels.
 """
 
 from __future__ import annotations
@@ -12,9 +14,22 @@ import math
 
 import numpy as np
 
+from online.gamma_posterior import GammaPosterior
 from validation.candidates.jumps import soft_jumps
+from validation.candidates.kappa import conjugate_kappa
 from validation.catalogue.jump_bugs import mixture_jump_probability
 from validation.registry import JumpFit
+from validation.scenarios import GammaPrior, KappaData
+
+
+def latest_half_kappa(data: KappaData, prior: GammaPrior) -> GammaPosterior:
+    """The production conjugate posterior of the latest ceil(n / 2) fills only (a window half
+    as long as the data it is meant to cover): Gamma(a0 + m, b0 + sum of those m distances)."""
+    keep = slice(len(data.distances) // 2, None)
+    half = KappaData(
+        data.distances[keep], data.timestamps_ms[keep], data.volumes[keep], data.kappa
+    )
+    return conjugate_kappa(half, prior)
 
 
 def _with_sigma_d(returns: np.ndarray, sigma_d: float) -> JumpFit:
