@@ -65,6 +65,8 @@ NAME = "sbc.kappa_loglik_pit"
 def other_root(x0: float) -> float:
     """The x != x0 with log x - x = log x0 - x0 (x0 > 0; x0 itself when x0 == 1)."""
     z = -x0 * math.exp(-x0)
+    if z <= -math.exp(-1.0):  # x0 = 1 up to rounding: the double root at the maximum
+        return 1.0
     branch = -1 if x0 < 1.0 else 0
     return float(-special.lambertw(z, branch).real)
 
