@@ -92,13 +92,17 @@ def run_kappa_loglik_pit(
     s = settings if settings is not None else ExactSbcSettings()
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
-    u_t, sizes = [], []
+    u_t, sizes, thetas, means, sds = [], [], [], [], []
     try:
         for k in range(s.n_replications):
             n = log_uniform_int(rng, s.n_min, s.n_max)
             data = simulate_kappa(rng, s.prior.draw(rng), n)
-            u_t.append(loglik_pit(candidate(data, s.prior), data.distances, data.kappa))
+            post = candidate(data, s.prior)
+            u_t.append(loglik_pit(post, data.distances, data.kappa))
             sizes.append(n)
+            thetas.append(data.kappa)
+            means.append(float(post.mean))
+            sds.append(float(post.sd))
             if progress:
                 progress(k + 1, s.n_replications)
         uni = uniformity_test(np.clip(np.array(u_t), 0.0, 1.0), s.alpha)
@@ -117,6 +121,9 @@ def run_kappa_loglik_pit(
             "pit": u_t,
             "uniformity": uni.details(),
             "n_per_replication": sizes,
+            "theta": thetas,
+            "posterior_mean": means,
+            "posterior_sd": sds,
             "prior": {"alpha": s.prior.alpha, "beta": s.prior.beta},
         },
         seed=seed,

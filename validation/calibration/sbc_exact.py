@@ -103,7 +103,13 @@ def _exact_pit_sbc(
         s.alpha,
         seed,
         time.perf_counter() - start,
-        {"n_per_replication": sizes, **extra},
+        {
+            "n_per_replication": sizes,
+            "theta": thetas,
+            "posterior_mean": [float(p.mean) for p in posts],
+            "posterior_sd": [float(p.sd) for p in posts],
+            **extra,
+        },
     )
 
 

@@ -14,7 +14,8 @@ above which the test rejects: > 1 when it rejects (ties within 1e-15 aside). A h
 classifier has MCB_crit = 0 (its resamples cannot differ from it), so a wrong one scores
 about 1e13.
 
-Measured (``python -m validation.calibration.sbc_jumps --seeds 100``): the Bayes classifier at
+Measured (``python -c "from validation.calibration.sbc_jumps import main; main(['--seeds',
+'200'])"``, seeds 0-199; bugs on seeds 1000-1199): the Bayes classifier at
 the true parameters (exactly calibrated) is rejected on 0 of 200 seeds at alpha = 0.001 and
 on 11 / 200 at 0.05 (the level holds); the production classifier on 0 of 100 quick-suite
 seeds; the binary 3-sigma rule and both mis-scaled-sigma_d entries of
@@ -40,6 +41,8 @@ from validation.results import CheckResult, Status
 from validation.scenarios import simulate_jumps
 
 NAME = "sbc.jump_reliability"
+CROSS_CHECKED = ("jumps.binary_three_sigma",)
+"""Catalogue entries caught by another check that this check must also catch."""
 N_RETURNS = 4000
 PI, SIGMA_D, SIGMA_J = 0.05, 1e-4, 1e-3
 """Truth of the scenario (jumps 10 diffusion sds wide)."""
@@ -133,11 +136,3 @@ def main(argv: list[str] | None = None) -> None:
     entries = [e for e in CATALOGUE if e.caught_by == NAME]
     entries += [dataclasses.replace(by_name[e], caught_by=NAME) for e in CROSS_CHECKED]
     print(power_table(measure_power(entries, checks_by_name(), args.seeds, 1_000)))
-
-
-CROSS_CHECKED = ("jumps.binary_three_sigma",)
-"""Catalogue entries caught by another check that this check must also catch."""
-
-
-if __name__ == "__main__":
-    main()

@@ -1,5 +1,13 @@
 """Report panels of the calibration checks added beside the SBC ECDF and coverage figures.
 
+``recovery_contraction``: for an exact-PIT SBC check (``details`` with ``theta``,
+``posterior_mean``, ``posterior_sd``), two panels: recovery, the posterior mean against the
+simulated parameter (log-log, identity line), and posterior contraction
+1 - sd_post^2 / Var(theta) (Var over the replications' simulated theta, i.e. the marginal
+prior variance) against the posterior z-score (mean - theta) / sd (Schad, Betancourt and
+Vasishth 2021): a calibrated posterior keeps |z| mostly below 2 at every contraction, an
+over-confident one spreads z at high contraction, a biased one shifts it.
+
 ``reliability_diagram``: the CORP reliability diagram of a binary-calibration check
 (:mod:`validation.calibration.binary`): the PAV-recalibrated probability against the forecast,
 the diagonal, the pointwise consistency band of calibrated forecasts, and MCB / DSC / UNC with
@@ -16,6 +24,39 @@ import numpy as np
 
 from validation.report.plots import _find, _slug
 from validation.results import CheckResult
+
+
+def recovery_contraction(result: CheckResult, out_dir: Path) -> Path | None:
+    """Recovery and contraction-vs-z panels (module docstring); None without the data."""
+    d = result.details
+    if not all(isinstance(d.get(k), list) for k in ("theta", "posterior_mean", "posterior_sd")):
+        return None
+    theta = np.asarray(d["theta"], dtype=float)
+    mean = np.asarray(d["posterior_mean"], dtype=float)
+    sd = np.asarray(d["posterior_sd"], dtype=float)
+    contraction = 1.0 - sd**2 / np.var(theta)
+    z = (mean - theta) / sd
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.4, 4.0))
+    left.loglog(theta, mean, ".", ms=2, alpha=0.4, color="tab:blue")
+    ends = [float(np.min(theta)), float(np.max(theta))]
+    left.plot(ends, ends, color="grey", lw=0.8, label="posterior mean = simulated")
+    left.set_xlabel("simulated parameter")
+    left.set_ylabel("posterior mean")
+    left.set_title("recovery", fontsize=9)
+    left.legend(fontsize=7)
+    right.plot(contraction, z, ".", ms=2, alpha=0.4, color="tab:blue")
+    for level in (-2.0, 2.0):
+        right.axhline(level, color="grey", lw=0.8, ls="--")
+    right.set_xlabel("posterior contraction 1 - sd^2 / Var(theta)")
+    right.set_ylabel("z = (mean - theta) / sd")
+    outside = float(np.mean(np.abs(z) > 2.0))
+    right.set_title(f"contraction vs z-score: {100 * outside:.1f}% with |z| > 2", fontsize=9)
+    fig.suptitle(f"{result.name}: {result.status.value}", fontsize=10)
+    fig.tight_layout()
+    path_out = out_dir / f"{_slug(result.name)}_recovery.png"
+    fig.savefig(path_out, dpi=110)
+    plt.close(fig)
+    return path_out
 
 
 def reliability_diagram(result: CheckResult, out_dir: Path) -> Path | None:
@@ -60,4 +101,4 @@ def reliability_diagram(result: CheckResult, out_dir: Path) -> Path | None:
     return path_out
 
 
-FIGURES = (reliability_diagram,)
+FIGURES = (recovery_contraction, reliability_diagram)

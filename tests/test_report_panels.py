@@ -1,0 +1,36 @@
+"""Recovery / contraction panels of the exact-PIT SBC checks (validation.report.panels)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from validation.calibration.sbc_exact import ExactSbcSettings, run_kappa_pit
+from validation.candidates.kappa import conjugate_kappa
+from validation.catalogue.kappa_bugs import robust_t_kappa
+from validation.report.panels import FIGURES, recovery_contraction
+from validation.results import CheckResult, Status
+from validation.scenarios import GammaPrior
+
+SMALL = ExactSbcSettings(n_replications=300)
+
+
+def test_sbc_details_carry_theta_and_the_posterior_moments_of_each_replication():
+    res = run_kappa_pit(conjugate_kappa, 2, settings=SMALL)
+    theta = np.array(res.details["theta"])
+    mean, sd = np.array(res.details["posterior_mean"]), np.array(res.details["posterior_sd"])
+    assert theta.size == mean.size == sd.size == 300
+    prior = GammaPrior()
+    n = np.array(res.details["n_per_replication"])
+    np.testing.assert_allclose(mean / sd, np.sqrt(prior.alpha + n), rtol=1e-9)  # Gamma(a0 + n)
+    # exact posterior: z-scores are roughly standard normal (independent of the plot code)
+    z = (mean - theta) / sd
+    assert abs(np.mean(z)) < 0.3 and 0.8 < np.std(z) < 1.2
+
+
+def test_recovery_panel_is_drawn_for_sbc_results_and_skipped_otherwise(tmp_path):
+    for candidate in (conjugate_kappa, robust_t_kappa):
+        png = recovery_contraction(run_kappa_pit(candidate, 0, settings=SMALL), tmp_path)
+        assert png is not None and png.read_bytes()[:4] == b"\x89PNG"
+    other = CheckResult(name="x", status=Status.PASS, statistic=0.0, threshold=1.0)
+    assert recovery_contraction(other, tmp_path) is None
+    assert recovery_contraction in FIGURES
