@@ -74,13 +74,17 @@ def test_checks_are_registered_with_contract_names() -> None:
         "sbc.hierarchical_plugin_coverage",
         "sbc.reference_gamma_exponential_ranks",
         "sbc.reference_gamma_exponential_ranks_jax",
+        "sbc.kappa_loglik_pit",
+        "sbc.jump_reliability",
     }
     assert names["sbc.kappa_pit"].family == "kappa"
     assert names["sbc.hierarchical_pinned_pit"].family == "hierarchical"
     assert names["sbc.hierarchical_plugin_coverage"].family == "hierarchical"
     assert names["sbc.reference_gamma_exponential_ranks"].family == "reference"
     assert names["sbc.reference_gamma_exponential_ranks_jax"].family == "reference"
-    assert [c.uses_mcmc for c in CHECKS] == [False, False, False, True, True]
+    assert names["sbc.kappa_loglik_pit"].family == "kappa"
+    assert names["sbc.jump_reliability"].family == "jumps"
+    assert [c.uses_mcmc for c in CHECKS] == [False, False, False, True, True, False, False]
     for c in CHECKS:
         assert c.family in FAMILIES and 0 < c.false_alarm_rate <= 0.001
 
