@@ -139,9 +139,9 @@ def test_headless_chromium_renders_every_check_with_its_figures(audit_dir: Path)
     dom = _chromium(audit_dir, "--dump-dom").stdout
     page = _Page()
     page.feed(dom)
-    assert {k: len(v) for k, v in page.images.items()} == {
-        "check-sbc-kappa-pit": 2,
-        "check-sbc-kappa-pit-on-bug": 2,
+    assert {k: len(v) for k, v in page.images.items()} == {  # ECDF, coverage, recovery
+        "check-sbc-kappa-pit": 3,
+        "check-sbc-kappa-pit-on-bug": 3,
     }
     assert 'id="check-exact-ewma-weights"' in dom
     shot = audit_dir / "screenshot.png"
