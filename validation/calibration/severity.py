@@ -26,9 +26,14 @@ grid point, so the power curve is nearly monotone). Both checks give the same po
 a = 5 + n (prior shape 5 and a0 = 5), and the PIT law of a distorted Gamma depends on the
 shape only, so they must agree within Monte Carlo error: the table shows that they do.
 
-Run (about 4 minutes on 2 cores; ``--seeds`` per grid point)::
+``sbc.jump_reliability`` (``--jump-seeds``): the Bayes classifier of its scenario with the
+diffusion sd scaled by a factor f (pi and sigma_j true), its own test on every seed (about
+0.5 s each).
 
-    python -m validation.calibration.severity --seeds 200
+Run (about 4 minutes on 2 cores; ``--seeds`` per grid point; ``--jump-seeds 100`` adds about
+15 minutes)::
+
+    python -m validation.calibration.severity --seeds 200 --jump-seeds 100
 """
 
 from __future__ import annotations
@@ -208,13 +213,58 @@ def table(rows: Sequence[SeverityRow]) -> str:
     return "\n".join(lines)
 
 
+JUMP_GRIDS: dict[str, tuple[float, ...]] = {
+    "sigma_d > 1": (1.0, 1.05, 1.10, 1.15, 1.20, 1.25, 1.30, 1.40),
+    "sigma_d < 1": (1.0, 0.95, 0.90, 0.85, 0.80, 0.75, 0.70, 0.60),
+}
+"""Factors f of the diffusion sd for ``sbc.jump_reliability``."""
+
+
+def scaled_sigma_d_classifier(factor: float) -> Candidate:
+    """The Bayes classifier of ``sbc.jump_reliability``'s scenario with sigma_d x ``factor``
+    (pi and sigma_j true): calibrated at factor 1, a Bayes probability of the wrong mixture
+    otherwise."""
+    from validation.agreement.jumps import bayes_jump_probability
+    from validation.calibration import sbc_jumps as sj
+    from validation.registry import JumpFit
+
+    def classifier(returns: np.ndarray) -> JumpFit:
+        sigma_d = factor * sj.SIGMA_D
+        p = np.asarray(bayes_jump_probability(returns, sj.PI, sigma_d, sj.SIGMA_J), dtype=float)
+        return JumpFit(p, sj.PI, sigma_d, sj.SIGMA_J)
+
+    return classifier
+
+
+def jump_severity(direction: str, n_seeds: int, seed0: int = SEED0) -> SeverityRow:
+    """Power of ``sbc.jump_reliability`` itself (4000 returns, alpha 0.001, 999 resamples)
+    against the sigma_d factors of ``JUMP_GRIDS[direction]``, and the crossings."""
+    from validation.calibration.sbc_jumps import NAME, run_jump_reliability
+
+    grid = JUMP_GRIDS[direction]
+    seeds = range(seed0, seed0 + n_seeds)
+    powers = tuple(
+        float(
+            np.mean([run_jump_reliability(scaled_sigma_d_classifier(f), k).failed for k in seeds])
+        )
+        for f in grid
+    )
+    return SeverityRow(
+        NAME, direction, grid, powers, {t: crossing(grid, powers, t) for t in POWERS}
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=200, help="seeds per grid point")
     parser.add_argument("--check", choices=sorted(SCENARIOS), help="one check only")
+    parser.add_argument(
+        "--jump-seeds", type=int, default=0, help="also sbc.jump_reliability, seeds per point"
+    )
     args = parser.parse_args(argv)
     checks = [args.check] if args.check else list(SCENARIOS)
     rows = [severity(c, d, args.seeds) for c in checks for d in GRIDS]
+    rows += [jump_severity(d, args.jump_seeds) for d in JUMP_GRIDS if args.jump_seeds]
     print(
         f"seeds per grid point: {args.seeds} (from {SEED0}); N = "
         f"{ExactSbcSettings().n_replications} replications, alpha = {ExactSbcSettings().alpha}"
