@@ -90,3 +90,14 @@ def test_severity_row_and_table():
     assert row.powers[0] == 0.0 and row.powers[-1] == 1.0
     assert 1.0 < row.detected[0.8] <= row.detected[0.99] <= 1.25
     assert KAPPA_PIT in sv.table([row])
+
+
+def test_scaled_sigma_d_classifier_is_the_calibrated_one_at_factor_1_and_caught_far_off():
+    from validation.calibration.sbc_jumps import calibrated_classifier, run_jump_reliability
+
+    r = np.random.default_rng(0).normal(0.0, 3e-4, 500)
+    np.testing.assert_array_equal(
+        sv.scaled_sigma_d_classifier(1.0)(r).p_jump, calibrated_classifier(r).p_jump
+    )
+    assert run_jump_reliability(sv.scaled_sigma_d_classifier(1.5), 0).failed
+    assert run_jump_reliability(sv.scaled_sigma_d_classifier(0.6), 0).failed
