@@ -35,8 +35,9 @@ import sys
 import time
 from pathlib import Path
 
-from validation import baseline_cli, sbc_cli, suite
+from validation import baseline_cli, suite
 from validation.baseline import Baseline, BaselineError, load_baseline
+from validation.calibration import cli as sbc_cli
 from validation.candidate_spec import CandidateSpec, CandidateSpecError, candidates_from_specs
 from validation.cli_args import (
     USAGE_ERROR,
@@ -49,7 +50,7 @@ from validation.cli_args import (
     seed,
 )
 from validation.cli_warnings import known_third_party_warnings_silenced
-from validation.registry import Candidate
+from validation.families import Candidate
 from validation.shadow import cli as shadow_cli
 from validation.verdict import FindingStatus, Verdict, classify
 
@@ -68,7 +69,7 @@ def _add_candidate_option(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FAMILY=MODULE:FUNCTION",
         help="run the checks of FAMILY on this function instead of the production estimator "
-        "(repeatable, one per family; signatures in validation/registry.py)",
+        "(repeatable, one per family; signatures in validation/families.py)",
     )
 
 
@@ -213,7 +214,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if isinstance(baseline, int):
         return baseline
     if args.fit_cache is not None:
-        from validation.reference_fits import set_fit_cache_dir
+        from validation.agreement.reference_fits import set_fit_cache_dir
 
         set_fit_cache_dir(args.fit_cache)
     tracer = None

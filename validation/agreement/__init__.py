@@ -9,7 +9,7 @@ vs explicit formulas), :mod:`.intensity` (volume-clock arrival intensity vs a kn
 """
 
 from validation.agreement import backends, exact, intensity, jumps, jumps_mcmc, kappa
-from validation.registry import CheckSpec
+from validation.families import CheckSpec
 
 CHECKS: list[CheckSpec] = [
     *kappa.CHECKS,

@@ -62,7 +62,7 @@ from validation.calibration.hierarchical_reference import marginal_own_posterior
 from validation.calibration.pit import exact_pit
 from validation.calibration.uniformity import uniformity_test
 from validation.candidates.kappa import market_kappa_plugin
-from validation.registry import Candidate
+from validation.families import Candidate
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, simulate_hierarchical
 

@@ -167,7 +167,7 @@ def _environment(report: dict[str, Any]) -> str:
         "<h2>Environment</h2>"
         + _table(["", "version"], rows)
         + "<h2>Seeds</h2><p>Each check's seed is derived from the base seed and its name "
-        "(<code>validation.suite.check_seed</code>).</p>" + _table(["check", "seed"], seeds)
+        "(<code>validation.families.check_seed</code>).</p>" + _table(["check", "seed"], seeds)
     )
 
 
