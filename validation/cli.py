@@ -37,7 +37,6 @@ from pathlib import Path
 
 from validation import baseline_cli, suite
 from validation.baseline import Baseline, BaselineError, load_baseline
-from validation.calibration import cli as sbc_cli
 from validation.candidate_spec import CandidateSpec, CandidateSpecError, candidates_from_specs
 from validation.cli_args import (
     USAGE_ERROR,
@@ -141,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_candidate_option(check)
 
     sub.add_parser("list", help="list the checks and the catalogue entries")
+    # validation.calibration imports ArviZ: imported here, inside main's warning filters
+    from validation.calibration import cli as sbc_cli
+
     sbc_cli.add_parser(sub)
     shadow_cli.add_parser(sub)
     baseline_cli.add_parser(sub)
@@ -329,6 +331,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         return _cmd_check(args.name, args.seed, args.candidate)
     if args.command == "sbc":
+        from validation.calibration import cli as sbc_cli
+
         return sbc_cli.run(args)
     if args.command == "shadow":
         return shadow_cli.run(args)

@@ -68,7 +68,7 @@ def rank_histogram(result: CheckResult) -> list[str]:
     uni = result.details.get("uniformity")
     if uni is None:
         return ["(no verdict: too few usable replications)"]
-    counts = uni["chi_square"]["bin_counts"]
+    counts = uni.chi_square.observed.tolist()
     width = (result.details["n_ranked_draws"] + 1) // len(counts)
     expected = sum(counts) / len(counts)
     top = max(max(counts), 1)

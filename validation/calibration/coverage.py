@@ -16,6 +16,7 @@ reported as a confidence interval for the true coverage
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -159,15 +160,28 @@ def stack_indicators(per_replication: list[dict[str, list[bool]]]) -> dict[str, 
     return {k: np.array([r[k] for r in per_replication], dtype=bool).T for k in KINDS}
 
 
-def rows_as_dicts(rows: list[CoverageRow]) -> list[dict[str, Any]]:
-    """JSON-serialisable coverage table, with the ``outside_band`` flag."""
-    return [
-        {
-            **asdict(r),
-            "band_low": r.band_low,
-            "band_high": r.band_high,
-            "outside_band": r.outside_band,
-            "excursion": r.excursion,
-        }
-        for r in rows
-    ]
+@dataclass(frozen=True)
+class CoverageTable:
+    """Coverage rows of one check, a typed part of ``CheckResult.details`` (the report reads
+    the rows' attributes; :meth:`to_json` is the JSON table, each row with its band,
+    ``outside_band`` flag and excursion)."""
+
+    rows: tuple[CoverageRow, ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[CoverageRow]:
+        return iter(self.rows)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                **asdict(r),
+                "band_low": r.band_low,
+                "band_high": r.band_high,
+                "outside_band": r.outside_band,
+                "excursion": r.excursion,
+            }
+            for r in self.rows
+        ]

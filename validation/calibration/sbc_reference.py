@@ -206,7 +206,7 @@ def rank_verdict(
             grid_size=support,
             n_bins=chi_square_bins(len(ranks), support),
         )
-        details["uniformity"] = uni.details()
+        details["uniformity"] = uni
         status = Status.FAIL if uni.rejected else Status.PASS
         statistic = uni.statistic
     return CheckResult(
