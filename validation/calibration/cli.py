@@ -89,9 +89,9 @@ def summary(result: CheckResult) -> list[str]:
     if "uniformity" in d:
         uni = d["uniformity"]
         lines.append(
-            f"chi-square p-value {uni['chi_square']['p_value']:.4g} (bins "
-            f"{len(uni['chi_square']['bin_counts'])}), ECDF band excursion "
-            f"{uni['ecdf_band']['excursion']:.3g}, statistic {result.statistic:.4g} "
+            f"chi-square p-value {uni.chi_square.p_value:.4g} (bins "
+            f"{len(uni.chi_square.observed)}), ECDF band excursion "
+            f"{uni.band.excursion:.3g}, statistic {result.statistic:.4g} "
             f"(FAIL when > 1, alpha {d['alpha']})"
         )
     lines.append(
