@@ -22,14 +22,10 @@ from validation.catalogue import ewma_bugs as eb
 from validation.catalogue import hierarchical_bugs as hb
 from validation.catalogue import jump_bugs as jb
 from validation.catalogue import kappa_bugs as kb
-from validation.catalogue.power import (
-    FalseAlarmResult,
-    clopper_pearson,
-    measure_false_alarms,
-    measure_power,
-)
+from validation.catalogue.power import FalseAlarmResult, measure_false_alarms, measure_power
+from validation.failure_rate import clopper_pearson
+from validation.families import FAMILIES, CheckSpec, CovariancePath, JumpFit
 from validation.market import MarketSpec, simulate_market
-from validation.registry import FAMILIES, CheckSpec, CovariancePath, JumpFit
 from validation.results import CheckResult, Status
 from validation.scenarios import (
     GammaPrior,
@@ -378,15 +374,6 @@ def _fake_check(name: str, family: str, statuses: dict[int, Status], far: float 
     return CheckSpec(name, family, run, False, far, "fake")
 
 
-def test_clopper_pearson_matches_beta_quantiles():
-    for k, n in [(0, 100), (1, 100), (99, 100), (100, 100), (37, 80)]:
-        lo, hi = clopper_pearson(k, n)
-        ref_lo = 0.0 if k == 0 else stats.beta.ppf(0.025, k, n - k + 1)
-        ref_hi = 1.0 if k == n else stats.beta.ppf(0.975, k + 1, n - k)
-        assert lo == pytest.approx(ref_lo, abs=1e-9)
-        assert hi == pytest.approx(ref_hi, abs=1e-9)
-
-
 def test_measure_power_counts_fails_only():
     statuses = {10: Status.FAIL, 11: Status.FAIL, 12: Status.INCONCLUSIVE, 13: Status.FAIL}
     check = _fake_check("fake.check", "kappa", statuses)
@@ -396,8 +383,9 @@ def test_measure_power_counts_fails_only():
         [entry], {"fake.check": check}, 5, seed0=10, progress=lambda *a: calls.append(a)
     )
     assert (row.detections, row.inconclusive, row.n_seeds) == (3, 1, 5)
-    assert row.rate == 0.6 and not row.meets_target
-    assert (row.ci_low, row.ci_high) == pytest.approx(clopper_pearson(3, 5))
+    # the inconclusive seed is left out of the denominator: 3 detections in 4 decided seeds
+    assert row.rate == 0.75 and not row.meets_target
+    assert (row.ci_low, row.ci_high) == pytest.approx(clopper_pearson(3, 4))
     assert calls[-1] == (5, 5)
 
 
@@ -409,7 +397,7 @@ def test_measure_power_rejects_a_check_of_another_family():
 
 
 def test_measure_false_alarms_counts_seeds_with_any_failure():
-    from validation.suite import check_seed
+    from validation.families import check_seed
 
     a_fails = {check_seed(3, "a"), check_seed(5, "a")}
     b_fails = {check_seed(5, "b"), check_seed(6, "b")}
@@ -421,6 +409,23 @@ def test_measure_false_alarms_counts_seeds_with_any_failure():
     assert res.failures == {"a": 2, "b": 2}
     assert res.nominal_bound == pytest.approx(0.03)
     assert (res.ci_low, res.ci_high) == pytest.approx(clopper_pearson(3, 10))
+    assert res.inconclusive_trials == 0
+
+
+def test_measure_false_alarms_leaves_inconclusive_trials_out():
+    from validation.families import check_seed
+
+    a = _fake_check("a", "kappa", {check_seed(1, "a"): Status.FAIL})
+    b = _fake_check(
+        "b",
+        "ewma",
+        {check_seed(1, "b"): Status.INCONCLUSIVE, check_seed(2, "b"): Status.INCONCLUSIVE},
+    )
+    res = measure_false_alarms([a, b], {"kappa": None, "ewma": None}, 5, seed0=0)
+    # trial 1 failed (a failure outweighs an inconclusive check), trial 2 is inconclusive
+    assert (res.any_failed, res.inconclusive_trials, res.n_seeds) == (1, 1, 5)
+    assert res.rate == 0.25 and res.inconclusive == {"a": 0, "b": 2}
+    assert (res.ci_low, res.ci_high) == pytest.approx(clopper_pearson(1, 4))
 
 
 def test_power_table_flags_rows_below_target():

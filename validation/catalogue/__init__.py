@@ -1,7 +1,7 @@
 """The known-bug catalogue: executable wrong candidates, each with the check that must catch it.
 
 ``CATALOGUE`` lists :class:`BugEntry` records. Each candidate has the signature of its family
-(see ``validation/registry.py``), so the same checks that gate the correct estimators measure
+(see ``validation/families.py``), so the same checks that gate the correct estimators measure
 their power on these. ``validation.catalogue.power`` measures the detection rates.
 """
 

@@ -25,7 +25,7 @@ from validation.catalogue.power import (
     measure_false_alarms,
     measure_power,
 )
-from validation.registry import CheckSpec
+from validation.families import CheckSpec
 
 POWER_SEED0 = 1_000
 """First seed of the power measurement (seeds POWER_SEED0 .. POWER_SEED0 + n - 1)."""
@@ -95,7 +95,7 @@ def quick_false_alarms(
 ) -> FalseAlarmResult:
     """How often ANY non-MCMC check (of one ``family``, or the one ``check``, when given) fails
     on the correct candidates (the quick suite's gate)."""
-    from validation.suite import correct_candidates
+    from validation.candidates import correct_candidates
 
     cheap = [
         c

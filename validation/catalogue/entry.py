@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from validation.registry import FAMILIES, Candidate
+from validation.families import FAMILIES, Candidate
 
 SOURCES = ("design V2 seed", "legacy V1", "production", "planted")
 
@@ -15,7 +15,7 @@ class BugEntry:
 
     Attributes:
         name: unique identifier, e.g. ``"kappa.volume_weighted_counts"``.
-        family: candidate family (one of ``validation.registry.FAMILIES``); the candidate has
+        family: candidate family (one of ``validation.families.FAMILIES``); the candidate has
             that family's signature.
         flaw: one paragraph: what is wrong and why, with the formula.
         source: ``"design V2 seed"`` (the design document's code as written), ``"legacy V1"``

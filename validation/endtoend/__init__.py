@@ -18,7 +18,7 @@ from validation.endtoend.kappa_sbc import NAME as KAPPA_SBC
 from validation.endtoend.kappa_sbc import KappaSbcSettings, run_kappa_sbc
 from validation.endtoend.sigma_bias import NAME as SIGMA_BIAS
 from validation.endtoend.sigma_bias import SigmaBiasSettings, run_sigma_bias
-from validation.registry import CheckSpec
+from validation.families import CheckSpec
 
 MEASURED_JUMP_FALSE_ALARM_RATE = 0.03
 
