@@ -24,7 +24,13 @@ CI_LEVEL = 0.95
 
 
 def clopper_pearson(k: int, n: int, level: float = CI_LEVEL) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) interval for a binomial proportion k / n."""
+    """Exact (Clopper-Pearson) interval for a binomial proportion k / n: the 2.5% and 97.5%
+    quantiles of Beta(k, n - k + 1) and Beta(k + 1, n - k) (0 at k = 0, 1 at k = n).
+
+    >>> lo, hi = clopper_pearson(100, 100)
+    >>> round(lo, 3), hi
+    (0.964, 1.0)
+    """
     ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
     return float(ci.low), float(ci.high)
 
@@ -34,6 +40,9 @@ class PowerRow:
     """Detection of one bug by its check over ``n_seeds`` seeds (seeds seed0 .. seed0+n-1).
 
     ``rate = detections / n_seeds``; (ci_low, ci_high) is the 95% Clopper-Pearson interval.
+
+    >>> PowerRow("a.bug", "a.check", 100, 98, 0.98, 0.93, 0.998).meets_target  # target 0.99
+    False
     """
 
     entry: str
@@ -93,6 +102,13 @@ def measure_power(
     Raises:
         KeyError: if an entry's check is not in ``checks_by_name``.
         ValueError: if the check's family differs from the entry's, or n_seeds < 1.
+
+    >>> from validation.catalogue import CATALOGUE
+    >>> from validation.suite import checks_by_name
+    >>> entry = next(e for e in CATALOGUE if e.name == "ewma.one_second_gaps")
+    >>> (row,) = measure_power([entry], checks_by_name(), n_seeds=3)
+    >>> row.detections, row.n_seeds, row.meets_target
+    (3, 3, True)
     """
     entries = list(entries)
     if n_seeds < 1:
@@ -142,6 +158,16 @@ def measure_false_alarms(
     """Fraction of trials in which at least one check FAILS on the correct candidates.
 
     ``correct_candidates`` maps family -> candidate (``None`` for ``"reference"`` checks).
+
+    Raises:
+        KeyError: if a check's family is not in ``correct_candidates``.
+        ValueError: if n_seeds < 1.
+
+    >>> from validation.suite import checks_by_name, correct_candidates
+    >>> ewma = [c for c in checks_by_name().values() if c.family == "ewma"]
+    >>> res = measure_false_alarms(ewma, correct_candidates(), n_seeds=3)
+    >>> res.any_failed, res.n_seeds, res.nominal_bound
+    (0, 3, 0.0)
     """
     from validation.suite import check_seed
 
