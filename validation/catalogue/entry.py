@@ -25,6 +25,18 @@ class BugEntry:
         candidate: the executable buggy candidate.
         caught_by: name of the check that must FAIL on it.
         min_detection: required fraction of seeds on which the check fails.
+
+    Raises:
+        ValueError: unknown family or source, or min_detection outside (0, 1].
+
+    >>> from validation.catalogue.ewma_bugs import one_second_ewma
+    >>> entry = BugEntry("ewma.example", "ewma", "1 s gaps assumed", "legacy V1",
+    ...                  one_second_ewma, "exact.ewma_weights")
+    >>> entry.min_detection
+    0.99
+    >>> BugEntry("x", "ewma", "f", "folklore", one_second_ewma, "exact.ewma_weights")
+    Traceback (most recent call last):
+    ValueError: source='folklore': must be one of ('design V2 seed', 'legacy V1', 'production')
     """
 
     name: str

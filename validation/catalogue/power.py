@@ -25,6 +25,9 @@ class PowerRow:
 
     ``rate = detections / (n_seeds - inconclusive)``; (ci_low, ci_high) is the 95%
     Clopper-Pearson interval (:mod:`validation.failure_rate`).
+
+    >>> PowerRow("a.bug", "a.check", 100, 98, 0.98, 0.93, 0.998).meets_target  # target 0.99
+    False
     """
 
     entry: str
@@ -86,6 +89,13 @@ def measure_power(
     Raises:
         KeyError: if an entry's check is not in ``checks_by_name``.
         ValueError: if the check's family differs from the entry's, or n_seeds < 1.
+
+    >>> from validation.catalogue import CATALOGUE
+    >>> from validation.suite import checks_by_name
+    >>> entry = next(e for e in CATALOGUE if e.name == "ewma.one_second_gaps")
+    >>> (row,) = measure_power([entry], checks_by_name(), n_seeds=3)
+    >>> row.detections, row.n_seeds, row.meets_target
+    (3, 3, True)
     """
     entries = list(entries)
     if n_seeds < 1:
@@ -132,6 +142,16 @@ def measure_false_alarms(
     """Fraction of trials in which at least one check FAILS on the correct candidates.
 
     ``correct_candidates`` maps family -> candidate (``None`` for ``"reference"`` checks).
+
+    Raises:
+        KeyError: if a check's family is not in ``correct_candidates``.
+        ValueError: if n_seeds < 1.
+
+    >>> from validation.suite import checks_by_name, correct_candidates
+    >>> ewma = [c for c in checks_by_name().values() if c.family == "ewma"]
+    >>> res = measure_false_alarms(ewma, correct_candidates(), n_seeds=3)
+    >>> res.any_failed, res.n_seeds, res.nominal_bound
+    (0, 3, 0.0)
     """
     if n_seeds < 1:
         raise ValueError(f"n_seeds={n_seeds!r}: must be >= 1")
