@@ -31,17 +31,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
 from online.gamma_posterior import GammaPosterior
 from online.rolling_sums import (
     RollingWindow,
     check_non_negative,
     check_timestamp,
     check_window_ms,
+)
+from online.serialization import (
+    FLOAT,
+    OPTIONAL_FLOAT,
+    OPTIONAL_INT,
+    WINDOW,
+    StateField,
+    Stateful,
 )
 
 
@@ -97,8 +103,17 @@ class HierarchicalKappaConfig:
         return -math.expm1(-math.log(2.0) / self.as_half_life_fills)
 
 
-class HierarchicalKappa:
+class HierarchicalKappa(Stateful):
     """Streaming own-fill kappa posterior under a market-kappa prior; see the module doc."""
+
+    _state_config = HierarchicalKappaConfig
+    _state_fields = (
+        StateField("last_ms", "_last_ms", OPTIONAL_INT),
+        StateField("window", "_window", WINDOW),
+        StateField("market_kappa", "_market_kappa", FLOAT),
+        StateField("market_conf", "_market_conf", FLOAT),
+        StateField("as_bps", "_as_bps", OPTIONAL_FLOAT),
+    )
 
     def __init__(self, config: HierarchicalKappaConfig | None = None) -> None:
         self.config = config if config is not None else HierarchicalKappaConfig()
@@ -225,36 +240,3 @@ class HierarchicalKappa:
         return self._window.count >= self.config.min_fills
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable exact state."""
-        return pack(
-            "HierarchicalKappa",
-            self.config,
-            {
-                "last_ms": self._last_ms,
-                "window": self._window.state(),
-                "market_kappa": self._market_kappa,
-                "market_conf": self._market_conf,
-                "as_bps": self._as_bps,
-            },
-        )
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> HierarchicalKappa:
-        """Restore an estimator saved by :meth:`state_dict`."""
-        config, state = unpack("HierarchicalKappa", HierarchicalKappaConfig, data)
-        est = cls(config)
-        try:
-            last = state["last_ms"]
-            est._last_ms = None if last is None else int(last)
-            est._window = RollingWindow.from_state(state["window"])
-            est._market_kappa = float(state["market_kappa"])
-            est._market_conf = float(state["market_conf"])
-            as_bps = state["as_bps"]
-            est._as_bps = None if as_bps is None else float(as_bps)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed HierarchicalKappa state: {exc}") from exc
-        if est._window.window_ms != config.window_ms:
-            raise StateDictError("window length in state does not match the config")
-        return est
