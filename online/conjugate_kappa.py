@@ -24,6 +24,7 @@ from online.heavy_tail import HeavyTailConfig, HeavyTailDetector, coefficient_of
 from online.rolling_sums import (
     RollingWindow,
     check_non_negative,
+    check_positive,
     check_timestamp,
     check_window_ms,
 )
@@ -101,6 +102,12 @@ class ConjugateBayesianKappa(Stateful):
         self._window.evict(t)
         self._window.push(t, max(d, self.config.min_distance))
         self._tail.record(coefficient_of_variation(self._window))
+
+    def update_from_trade(self, distance: float, size: float, timestamp_ms: int) -> None:
+        """:meth:`update` for a market trade of ``size`` (> 0, validated): a trade is one
+        observation whatever its size (the :class:`online.protocols.MarketKappa` role)."""
+        check_positive("size", size)
+        self.update(distance, timestamp_ms)
 
     def advance(self, timestamp_ms: int) -> None:
         """Move the clock to ``timestamp_ms`` and evict, without adding an observation.

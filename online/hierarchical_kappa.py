@@ -59,13 +59,6 @@ def _check_count(field: str, value: int) -> int:
     return value
 
 
-def _check_conf(value: float) -> float:
-    conf = _checks.positive("conf", value)
-    if conf > 1.0:
-        raise InvalidInputError("conf", value, "must lie in (0, 1]")
-    return conf
-
-
 @dataclass(frozen=True)
 class HierarchicalKappaConfig:
     """Production defaults of the own-fill hierarchical kappa.
@@ -161,7 +154,7 @@ class HierarchicalKappa(Stateful):
             InvalidInputError: if kappa is not finite and > 0 or conf is outside (0, 1].
         """
         k = _checks.kappa("kappa", kappa)
-        c = _check_conf(conf)
+        c = _checks.confidence("conf", conf)
         if not 0.0 < c * self.config.prior_alpha / k < math.inf:
             raise InvalidInputError(
                 "kappa", kappa, f"prior rate conf * a0 / kappa (conf {c}) leaves float64 range"
@@ -203,6 +196,18 @@ class HierarchicalKappa(Stateful):
         return GammaPosterior(
             a_p + self._window.count, a_p / self._market_kappa + self._window.total
         )
+
+    @property
+    def effective_posterior(self) -> GammaPosterior:
+        """The posterior of phi kappa_own (phi the adverse-selection factor): with kappa_own ~
+        Gamma(a, b), phi kappa_own ~ Gamma(a, b / phi); its mean is :meth:`effective_kappa`."""
+        post = self.posterior
+        return GammaPosterior(post.alpha, post.beta / self.adverse_selection_factor)
+
+    @property
+    def prior_alpha(self) -> float:
+        """a0, the pseudo-count of fills the market prior is worth at conf = 1."""
+        return self.config.prior_alpha
 
     def credible_interval(self, level: float = 0.95) -> tuple[float, float]:
         """Exact equal-tailed Gamma credible interval for kappa_own at ``level`` in (0, 1)."""

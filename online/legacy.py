@@ -109,6 +109,10 @@ class VolumeWeightedKappa(Stateful):
             window.evict(t)
             window.push(t, x)
 
+    def update_from_trade(self, distance: float, size: float, timestamp_ms: int) -> None:
+        """:meth:`update` (the :class:`online.protocols.MarketKappa` role)."""
+        self.update(distance, size, timestamp_ms)
+
     def advance(self, timestamp_ms: int) -> None:
         """Move the clock to ``timestamp_ms`` and evict old trades."""
         t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
@@ -178,22 +182,29 @@ class LinearBlendKappa(Stateful):
         self._last_ms: int | None = None
         self._market_kappa = self.config.default_market_kappa
 
-    def update_from_fill(self, distance: float, timestamp_ms: int) -> None:
-        """Add one own fill at ``distance`` (fraction of mid, >= 0).
+    def update_from_fill(
+        self, distance: float, timestamp_ms: int, adverse_move_bps: float | None = None
+    ) -> None:
+        """Add one own fill at ``distance`` (fraction of mid, >= 0); ``adverse_move_bps``
+        (finite, bp) is validated and ignored: the V1 blend has no adverse-selection term.
 
         Raises:
-            InvalidInputError: bad distance or timestamp (state unchanged).
+            InvalidInputError: bad distance, timestamp or adverse move (state unchanged).
         """
         d = check_non_negative("distance", distance)
         t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+        if adverse_move_bps is not None:
+            _checks.finite("adverse_move_bps", adverse_move_bps)
         self._last_ms = t
         self._window.evict(t)
         self._window.push(t, max(d, self.config.min_distance))
 
-    def update_market_kappa(self, kappa: float) -> None:
+    def update_market_kappa(self, kappa: float, conf: float = 1.0) -> None:
         """Set kappa_market (> 0, 1/fraction of mid) such that the posterior rate
-        (a0 + n) / kappa stays a positive finite float (checked for n = 0)."""
+        (a0 + n) / kappa stays a positive finite float (checked for n = 0). ``conf`` in
+        (0, 1] is validated and ignored: the V1 blend weighs the market by c = n / (n + a0)."""
         k = _checks.kappa("kappa", kappa)
+        _checks.confidence("conf", conf)
         if not 0.0 < self.config.prior_alpha / k < math.inf:
             raise InvalidInputError("kappa", kappa, "prior_alpha / kappa leaves float64 range")
         self._market_kappa = k
@@ -231,6 +242,16 @@ class LinearBlendKappa(Stateful):
         """Gamma(a0 + n, (a0 + n) / kappa_blend): the blend dressed up as a posterior."""
         shape = self.config.prior_alpha + self._window.count
         return GammaPosterior(shape, shape / self.kappa)
+
+    @property
+    def effective_posterior(self) -> GammaPosterior:
+        """:attr:`posterior` (V1 quotes the blend as it is)."""
+        return self.posterior
+
+    @property
+    def prior_alpha(self) -> float:
+        """a0, the pseudo-count in c = n / (n + a0)."""
+        return self.config.prior_alpha
 
 
 @dataclass(frozen=True)
@@ -315,6 +336,10 @@ class BinaryJumpClassifier(Stateful):
         if self._count < self.config.toxicity_min_observations:
             return None
         return self._tox
+
+    def next_mixture(self, sigma_diffusion: float) -> None:
+        """``None``: a threshold rule has no mixture (:class:`online.protocols.JumpClassifier`)."""
+        return None
 
     @classmethod
     def _from_config(cls, config: BinaryJumpConfig) -> BinaryJumpClassifier:

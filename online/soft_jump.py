@@ -241,6 +241,13 @@ class SoftJumpClassifier(Stateful):
             raise InvalidInputError("sigma", sigma, "sigma**2 overflows float64")
         self._s_d, self._s_j = s_d, s_j
 
+    def next_mixture(self, sigma_diffusion: float) -> tuple[float, float, float]:
+        """(pi, sigma_d, sigma_j) a next :meth:`update` after
+        ``set_sigma_diffusion(sigma_diffusion)`` would use: sigma_j raised to
+        ``min_jump_ratio * sigma_d`` as that update does. Read-only."""
+        sigma_j = max(self.sigma_jump, self._config.min_jump_ratio * sigma_diffusion)
+        return self.pi, sigma_diffusion, sigma_j
+
     def toxicity_score(self) -> float | None:
         """Weight-normalised 50-tick EWMA of P(jump), or ``None`` before 20 observations."""
         if self._count < self._config.toxicity_min_observations:
