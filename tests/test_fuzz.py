@@ -40,11 +40,20 @@ from typing import Any
 
 import numpy as np
 import pytest
-from estimator_zoo import ZOO, Species, readout_values, timestamp_of, valid_args, warm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from online.errors import InvalidInputError, StateDictError
+from online.testing import (
+    CONTRACTS,
+    canonical_state,
+    readout_values,
+    timestamp_of,
+    valid_args,
+    valid_value,
+    warm,
+)
+from online.testing import EstimatorContract as Species
 
 NUMBERS: tuple[Any, ...] = (
     math.nan,
@@ -141,7 +150,7 @@ def adversarial_args(
     for i, kind in enumerate(kinds):
         values = [] if kind in ("book", "quote") else None
         if not (every or i == target):
-            args += _valid(kind, rng, last)
+            args += valid_value(kind, rng, last)
             continue
         if kind == "ts":
             pool = bad_timestamps(last)
@@ -149,22 +158,12 @@ def adversarial_args(
         elif kind == "book":
             args += bad_book(rng)
         elif kind == "quote":
-            values = _valid(kind, rng, last)
+            values = valid_value(kind, rng, last)
             values[int(rng.integers(4))] = NUMBERS[int(rng.integers(len(NUMBERS)))]
             args += values
         else:
             args.append(NUMBERS[int(rng.integers(len(NUMBERS)))])
     return args
-
-
-def _valid(kind: str, rng: np.random.Generator, last: int) -> list[Any]:
-    from estimator_zoo import valid_value
-
-    return valid_value(kind, rng, last)
-
-
-def canonical_state(est: Any) -> str:
-    return json.dumps(est.state_dict(), sort_keys=True, allow_nan=False)
 
 
 class Violation(AssertionError):
@@ -328,7 +327,7 @@ def fuzz(max_examples: int, calls_per_example: int) -> Counter:
         suppress_health_check=list(HealthCheck),
     )
     @given(
-        species=st.sampled_from(ZOO),
+        species=st.sampled_from(CONTRACTS),
         warm_n=st.integers(0, 60),
         seed=st.integers(0, 2**32 - 1),
     )
@@ -361,7 +360,7 @@ def test_fuzz_default_run() -> None:
     counts = fuzz(max_examples=400, calls_per_example=30)
     print("\n" + report(counts))
     assert counts["calls"] >= 10_000
-    assert len([k for k in counts if k.startswith("calls[")]) == len(ZOO)
+    assert len([k for k in counts if k.startswith("calls[")]) == len(CONTRACTS)
     assert counts["rejected"] > 0.2 * counts["calls"] and counts["accepted"] > 0.2 * counts["calls"]
     assert counts["state_refused"] > 0
     assert counts["round_trips"] == 400
@@ -379,7 +378,7 @@ def test_harness_catches_a_known_bad_estimator(monkeypatch) -> None:
     error) and an update that mutates before validating are both reported."""
     from online.volume_clock import VolumeClock
 
-    clock_species = next(s for s in ZOO if s.name == "VolumeClock")
+    clock_species = next(s for s in CONTRACTS if s.name == "VolumeClock")
     est = VolumeClock()
     counts: Counter = Counter()
     real = VolumeClock.on_trade
