@@ -26,6 +26,7 @@ numpy only (no test framework): failures raise :class:`ContractViolation`.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -40,8 +41,8 @@ from online._checks import MAX_TIMESTAMP_MS
 from online.errors import InvalidInputError
 
 # argument kinds: "return" (log return), "distance" (fraction of the mid), "positive", "nonneg",
-# "unit" (in (0, 1]), "price", "size", "side", "ts" (timestamp ms), "move" (bp or None),
-# "book" (four L2 arrays), "quote" (bid, bid size, ask, ask size).
+# "cv" (>= 0 or NaN), "unit" (in (0, 1]), "price", "size", "side", "ts" (timestamp ms), "move"
+# (bp or None), "book" (four L2 arrays), "quote" (bid, bid size, ask, ask size).
 
 
 class ContractViolation(AssertionError):
@@ -165,7 +166,7 @@ CONTRACTS: tuple[EstimatorContract, ...] = (
     EstimatorContract(
         "HeavyTailDetector",
         online.HeavyTailDetector,
-        {"record": ("nonneg",)},
+        {"record": ("cv",)},
         ("kappa_scale",),
     ),
     EstimatorContract(
@@ -297,6 +298,8 @@ def valid_value(kind: str, rng: np.random.Generator, last_ms: int) -> list[Any]:
         return [float(rng.uniform(100.0, 5000.0))]
     if kind == "nonneg":
         return [float(rng.uniform(0.0, 2.0))]
+    if kind == "cv":
+        return [math.nan if rng.random() < 0.2 else float(rng.uniform(0.0, 2.0))]
     if kind == "unit":
         return [float(rng.uniform(0.05, 1.0))]
     if kind == "price":
@@ -323,11 +326,12 @@ def valid_value(kind: str, rng: np.random.Generator, last_ms: int) -> list[Any]:
 def bad_values(kind: str, last_ms: int) -> list[list[Any]]:
     """Values of ``kind`` every estimator must reject (each a list, like :func:`valid_value`)."""
     nan, inf = math.nan, math.inf
-    common: list[Any] = [nan, inf, "1.0"]
+    common: list[Any] = [nan, inf, "1.0", True]
     if kind == "return":
         return [[v] for v in (*common, -inf, None)]
-    if kind in ("distance", "nonneg"):
-        return [[v] for v in (inf, -1e-4, "1.0", None)]
+    if kind in ("distance", "nonneg", "cv"):
+        values = [inf, -1e-4, "1.0", True, None]  # NaN is a valid cv ("undefined")
+        return [[v] for v in (values if kind == "cv" else [*values, nan])]
     if kind in ("positive", "price", "size"):
         return [[v] for v in (*common, 0.0, -1.0, None)]
     if kind == "unit":
@@ -336,7 +340,7 @@ def bad_values(kind: str, last_ms: int) -> list[list[Any]]:
         return [["buy"], [None], [2]]
     if kind == "ts":
         late = [last_ms - 1] if last_ms > 0 else []
-        return [[v] for v in (*late, -1, last_ms + 0.5, MAX_TIMESTAMP_MS + 1, nan, "5")]
+        return [[v] for v in (*late, -1, last_ms + 0.5, MAX_TIMESTAMP_MS + 1, nan, "5", True)]
     if kind == "move":
         return [[v] for v in common]
     if kind == "book":
@@ -383,18 +387,21 @@ def _width(kind: str) -> int:
 
 def bad_calls(
     c: EstimatorContract, rng: np.random.Generator, last_ms: int
-) -> list[tuple[str, list[Any]]]:
-    """(method, args) calls with exactly one argument invalid, for every method, argument and
-    bad value of its kind."""
+) -> list[tuple[str, list[Any], str | None]]:
+    """(method, args, field) calls with exactly one argument invalid, for every method,
+    argument and bad value of its kind; ``field`` is the name of the bad parameter (``None``
+    for a book or quote, where any of its four arrays may be named)."""
     calls = []
     for method, kinds in c.events.items():
+        params = list(inspect.signature(getattr(c.make(), method)).parameters)
         for i, kind in enumerate(kinds):
+            position = sum(_width(k) for k in kinds[:i])
+            field = None if _width(kind) > 1 else params[position]
             for bad in bad_values(kind, last_ms):
                 args: list[Any] = []
                 for j, other in enumerate(kinds):
                     args += bad if j == i else valid_value(other, rng, last_ms)
-                assert len(args) == sum(map(_width, kinds))
-                calls.append((method, args))
+                calls.append((method, args, field))
     return calls
 
 
@@ -441,47 +448,52 @@ def canonical_state(est: Any) -> str:
 
 # ------------------------------------------------------------------------ checks
 def check_bad_input_leaves_state_unchanged(estimator: str | type | EstimatorContract) -> int:
-    """Every call of :func:`bad_calls` on a warm estimator raises ``InvalidInputError`` and
+    """Every call of :func:`bad_calls` on a fresh estimator, a warm one and a copy of the warm
+    one restored from its state raises ``InvalidInputError`` naming the bad parameter and
     leaves ``state_dict()`` as it was. Returns the number of calls checked."""
     c = contract(estimator)
-    est, last_ms = warm(c, 200, seed=1)
-    before = canonical_state(est)
-    calls = bad_calls(c, np.random.default_rng(2), last_ms)
-    for method, args in calls:
-        try:
-            getattr(est, method)(*args)
-        except InvalidInputError as exc:
-            if exc.field not in str(exc):
-                message = f"{c.name}.{method}: the error does not name its field"
-                raise ContractViolation(message) from exc
-        else:
-            raise ContractViolation(f"{c.name}.{method}{args!r} was accepted")
-        if canonical_state(est) != before:
-            raise ContractViolation(f"{c.name}.{method}{args!r} changed the state")
-    return len(calls)
+    warmed, last_ms = warm(c, 200, seed=1)
+    restored = type(warmed).from_state_dict(json.loads(canonical_state(warmed)))
+    checked = 0
+    for est, now in ((c.make(), 0), (warmed, last_ms), (restored, last_ms)):
+        before = canonical_state(est)
+        for method, args, field in bad_calls(c, np.random.default_rng(2), now):
+            try:
+                getattr(est, method)(*args)
+            except InvalidInputError as exc:
+                if exc.field != (field or exc.field) or exc.field not in str(exc):
+                    message = f"{c.name}.{method}{args!r}: the error names {exc.field!r}"
+                    raise ContractViolation(message) from exc
+            else:
+                raise ContractViolation(f"{c.name}.{method}{args!r} was accepted")
+            if canonical_state(est) != before:
+                raise ContractViolation(f"{c.name}.{method}{args!r} changed the state")
+            checked += 1
+    return checked
 
 
 def check_round_trip_continues(estimator: str | type | EstimatorContract) -> int:
-    """A JSON round trip mid-stream restores the same state, and original and copy stay
-    bit-identical (return values, read-outs, states) over 100 more events. Returns the
-    number of events compared."""
+    """A JSON round trip of a fresh and of a mid-stream estimator restores the same state, and
+    original and copy stay bit-identical (return values, read-outs, states) over 100 more
+    events. Returns the number of events compared."""
     c = contract(estimator)
-    est, last_ms = warm(c, 300, seed=3)
-    saved = json.loads(json.dumps(est.state_dict(), allow_nan=False))
-    copy = type(est).from_state_dict(saved)
-    if canonical_state(copy) != canonical_state(est):
-        raise ContractViolation(f"{c.name}: the restored copy saves another state")
-    rng, methods = np.random.default_rng(4), list(c.events)
-    for k in range(100):
-        method = methods[int(rng.integers(len(methods)))]
-        args = valid_args(c, method, rng, last_ms)
-        got = (getattr(est, method)(*args), getattr(copy, method)(*args))
-        last_ms = timestamp_of(c, method, args, last_ms)
-        same = repr(got[0]) == repr(got[1])
-        same = same and repr(readout_values(est, c)) == repr(readout_values(copy, c))
-        if not (same and canonical_state(est) == canonical_state(copy)):
-            raise ContractViolation(f"{c.name}: the restored copy diverged at event {k}")
-    return 100
+    for warm_n in (0, 300):
+        est, last_ms = warm(c, warm_n, seed=3)
+        copy = type(est).from_state_dict(json.loads(canonical_state(est)))
+        if canonical_state(copy) != canonical_state(est):
+            raise ContractViolation(f"{c.name}: the restored copy saves another state")
+        rng, methods = np.random.default_rng(4), list(c.events)
+        for k in range(100):
+            method = methods[int(rng.integers(len(methods)))]
+            args = valid_args(c, method, rng, last_ms)
+            got = (getattr(est, method)(*args), getattr(copy, method)(*args))
+            last_ms = timestamp_of(c, method, args, last_ms)
+            same = repr(got[0]) == repr(got[1])
+            same = same and repr(readout_values(est, c)) == repr(readout_values(copy, c))
+            if not (same and canonical_state(est) == canonical_state(copy)):
+                message = f"{c.name}: the copy restored after {warm_n} events diverged at {k}"
+                raise ContractViolation(message)
+    return 200
 
 
 def _as_float(value: float | None) -> float:
