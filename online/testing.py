@@ -71,13 +71,20 @@ class BulkKernel:
 
 @dataclass(frozen=True)
 class EstimatorContract:
-    """One estimator: factory, event methods (argument kinds), read-outs, bulk kernel."""
+    """One estimator: factory, event methods (argument kinds), read-outs, bulk kernel;
+    ``variant`` names a second configuration of the same class (e.g. its V1 flags)."""
 
     name: str
     make: Callable[[], Any]
     events: dict[str, tuple[str, ...]]
     readouts: tuple[str, ...]
     bulk: BulkKernel | None = None
+    variant: str = ""
+
+    @property
+    def id(self) -> str:
+        """``name`` or ``name[variant]``."""
+        return f"{self.name}[{self.variant}]" if self.variant else self.name
 
 
 def _column(calls: list[list[Any]], i: int) -> np.ndarray:
@@ -106,6 +113,12 @@ def _covariance_readout(est: Any, returned: None) -> tuple[float, ...]:
     (mk, ms), (vk, vs) = est.means(), est.variances()
     return mk, ms, vk, vs, est.covariance()
 
+
+_UNIFIED_EVENTS = {
+    "on_trade": ("price", "size", "side", "ts"),
+    "on_l2_book": ("book", "ts"),
+    "on_own_fill": ("price", "size", "side", "ts", "move"),
+}
 
 CONTRACTS: tuple[EstimatorContract, ...] = (
     EstimatorContract(
@@ -259,12 +272,17 @@ CONTRACTS: tuple[EstimatorContract, ...] = (
     EstimatorContract(
         "UnifiedParameterEstimator",
         online.UnifiedParameterEstimator,
-        {
-            "on_trade": ("price", "size", "side", "ts"),
-            "on_l2_book": ("book", "ts"),
-            "on_own_fill": ("price", "size", "side", "ts", "move"),
-        },
+        _UNIFIED_EVENTS,
         ("params()",),
+    ),
+    EstimatorContract(
+        "UnifiedParameterEstimator",
+        lambda: online.UnifiedParameterEstimator(
+            online.UnifiedEstimatorConfig(version=online.EstimatorVersion.legacy_v1())
+        ),
+        _UNIFIED_EVENTS,
+        ("params()",),
+        variant="legacy_v1",
     ),
 )
 
@@ -276,7 +294,8 @@ def public_estimators() -> list[type]:
 
 
 def contract(estimator: str | type | EstimatorContract) -> EstimatorContract:
-    """The contract of ``estimator`` (a class, its name, or a contract itself)."""
+    """The contract of ``estimator`` (a class, its name, or a contract itself; for a class
+    with variants, the one with production defaults)."""
     if isinstance(estimator, EstimatorContract):
         return estimator
     name = estimator if isinstance(estimator, str) else estimator.__name__

@@ -9,6 +9,7 @@ import pytest
 
 import online
 from online import bulk
+from online.errors import InvalidInputError
 from online.ewma import HybridEWMA, TickEWMA
 from online.testing import (
     CHECKS,
@@ -31,6 +32,7 @@ def test_every_public_estimator_has_a_contract():
     assert public - covered == set(), "public estimators without a contract"
     assert covered - public == set(), "contracts for classes that are not public estimators"
     assert len(public) == 18
+    assert len({c.id for c in CONTRACTS}) == len(CONTRACTS)
 
 
 def test_every_estimator_with_a_bulk_kernel_is_checked_against_it():
@@ -46,13 +48,19 @@ def test_every_estimator_with_a_bulk_kernel_is_checked_against_it():
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[c.__name__ for c in CHECKS])
-@pytest.mark.parametrize("estimator", public_estimators(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("estimator", CONTRACTS, ids=[c.id for c in CONTRACTS])
 def test_contract(estimator, check):
     checked = check(estimator)
-    if check is check_bulk_equals_streaming and contract(estimator).bulk is None:
+    if check is check_bulk_equals_streaming and estimator.bulk is None:
         assert checked == 0
     else:
         assert checked > 0
+
+
+def test_legacy_variant_runs_the_v1_components():
+    v1 = next(c for c in CONTRACTS if c.variant == "legacy_v1").make()
+    assert type(v1._market).__name__ == "VolumeWeightedKappa"
+    assert type(v1._own).__name__ == "LinearBlendKappa"
 
 
 # ------------------------------------------------------------------ the checks can fail
@@ -73,6 +81,16 @@ class _AcceptsNaN(TickEWMA):
             super().update(observation)
 
 
+class _NamesAnotherField(TickEWMA):
+    __slots__ = ()
+
+    def update(self, observation: float) -> None:
+        try:
+            super().update(observation)
+        except InvalidInputError as exc:
+            raise InvalidInputError("value", observation, exc.reason) from None
+
+
 class _ForgetsWeight(HybridEWMA):
     """Saves every field but the weight sum: a restored copy restarts the weights."""
 
@@ -85,7 +103,7 @@ def _like(name: str, make) -> EstimatorContract:
     return dataclasses.replace(contract(name), make=make)
 
 
-def test_bad_input_check_fails_on_a_state_change_and_on_an_accepted_nan():
+def test_bad_input_check_fails_on_a_state_change_an_accepted_nan_and_a_wrong_field():
     check_bad_input_leaves_state_unchanged(contract("TickEWMA"))  # control
     with pytest.raises(ContractViolation, match="changed the state"):
         check_bad_input_leaves_state_unchanged(
@@ -93,6 +111,8 @@ def test_bad_input_check_fails_on_a_state_change_and_on_an_accepted_nan():
         )
     with pytest.raises(ContractViolation, match="was accepted"):
         check_bad_input_leaves_state_unchanged(_like("TickEWMA", lambda: _AcceptsNaN(20.0)))
+    with pytest.raises(ContractViolation, match="names 'value'"):
+        check_bad_input_leaves_state_unchanged(_like("TickEWMA", lambda: _NamesAnotherField(20.0)))
 
 
 def test_round_trip_check_fails_when_a_field_is_not_saved():
