@@ -180,26 +180,26 @@ def checked_call(est: Any, species: Species, method: str, args: list[Any], count
         counts["rejected"] += 1
         if canonical_state(est) != before:
             raise Violation(
-                f"{species.name}.{method}{args!r}: state changed on rejection"
+                f"{species.id}.{method}{args!r}: state changed on rejection"
             ) from None
         return False
     except Exception as exc:
         raise Violation(
-            f"{species.name}.{method}{args!r} raised {type(exc).__name__}: {exc}"
+            f"{species.id}.{method}{args!r} raised {type(exc).__name__}: {exc}"
         ) from exc
     counts["accepted"] += 1
     try:
         json.dumps(est.state_dict(), allow_nan=False)
     except ValueError as exc:
-        raise Violation(f"{species.name}.{method}{args!r}: state not strict JSON") from exc
+        raise Violation(f"{species.id}.{method}{args!r}: state not strict JSON") from exc
     try:
         values = readout_values(est, species)
     except Exception as exc:
         raise Violation(
-            f"{species.name}.{method}{args!r}: read-out raised {type(exc).__name__}: {exc}"
+            f"{species.id}.{method}{args!r}: read-out raised {type(exc).__name__}: {exc}"
         ) from exc
     if any(math.isinf(v) for v in values):
-        raise Violation(f"{species.name}.{method}{args!r}: infinite read-out {values}")
+        raise Violation(f"{species.id}.{method}{args!r}: infinite read-out {values}")
     return True
 
 
@@ -222,7 +222,7 @@ def run_plan(species: Species, warm_n: int, seed: int, n_calls: int, counts: Cou
             shifted |= bad
         elif not bad:
             if not shifted:
-                raise Violation(f"{species.name}.{method}{args!r}: valid call rejected")
+                raise Violation(f"{species.id}.{method}{args!r}: valid call rejected")
             counts["valid_rejected_after_extreme"] += 1
     round_trip(est, species, last, rng, counts)
 
@@ -233,7 +233,7 @@ def round_trip(est: Any, species: Species, last: int, rng: np.random.Generator, 
     text = canonical_state(est)
     copy_ = type(est).from_state_dict(json.loads(text))
     if canonical_state(copy_) != text:
-        raise Violation(f"{species.name}: JSON round trip changed the state")
+        raise Violation(f"{species.id}: JSON round trip changed the state")
     methods = list(species.events)
     for _ in range(5):
         method = methods[int(rng.integers(len(methods)))]
@@ -246,7 +246,7 @@ def round_trip(est: Any, species: Species, last: int, rng: np.random.Generator, 
             except InvalidInputError:
                 outcomes.append("rejected")
         if outcomes[0] != outcomes[1] or canonical_state(est) != canonical_state(copy_):
-            raise Violation(f"{species.name}: restored copy diverged after {method}{args!r}")
+            raise Violation(f"{species.id}: restored copy diverged after {method}{args!r}")
         if outcomes[0] == "accepted":
             last = timestamp_of(species, method, args, last)
     counts["round_trips"] += 1
@@ -295,15 +295,15 @@ def run_tampering(species: Species, warm_n: int, seed: int, counts: Counter) -> 
         return
     except Exception as exc:
         raise Violation(
-            f"{species.name}.from_state_dict raised {type(exc).__name__}: {exc}"
+            f"{species.id}.from_state_dict raised {type(exc).__name__}: {exc}"
         ) from exc
     counts["state_accepted"] += 1
     try:
         saved = canonical_state(restored)
     except ValueError as exc:
-        raise Violation(f"{species.name}: accepted state is not strict JSON") from exc
+        raise Violation(f"{species.id}: accepted state is not strict JSON") from exc
     if saved != json.dumps(bad, sort_keys=True, allow_nan=False):
-        raise Violation(f"{species.name}: accepted state does not save back as given")
+        raise Violation(f"{species.id}: accepted state does not save back as given")
     methods = list(species.events)
     try:
         for _ in range(10):
@@ -313,7 +313,7 @@ def run_tampering(species: Species, warm_n: int, seed: int, counts: Counter) -> 
                 last = timestamp_of(species, method, args, last)
     except Violation:
         counts["tampered_later_violations"] += 1
-        counts[f"later[{species.name}]"] += 1
+        counts[f"later[{species.id}]"] += 1
 
 
 def fuzz(max_examples: int, calls_per_example: int) -> Counter:
@@ -333,7 +333,7 @@ def fuzz(max_examples: int, calls_per_example: int) -> Counter:
     )
     def run(species: Species, warm_n: int, seed: int) -> None:
         run_plan(species, warm_n, seed, calls_per_example, counts)
-        counts[f"calls[{species.name}]"] += calls_per_example
+        counts[f"calls[{species.id}]"] += calls_per_example
         run_tampering(species, warm_n, seed, counts)
 
     run()

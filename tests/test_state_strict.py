@@ -72,7 +72,7 @@ def first_value(data: dict, of_type: type) -> Any:
     return target
 
 
-@pytest.fixture(scope="module", params=CONTRACTS, ids=[s.name for s in CONTRACTS])
+@pytest.fixture(scope="module", params=CONTRACTS, ids=[s.id for s in CONTRACTS])
 def saved(request) -> tuple[type, dict]:
     est, _ = warm(request.param, 400, seed=5)
     return type(est), json.loads(json.dumps(est.state_dict(), allow_nan=False))
