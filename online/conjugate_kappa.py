@@ -71,7 +71,14 @@ class ConjugateKappaConfig:
 
 
 class ConjugateBayesianKappa(Stateful):
-    """Streaming Gamma(a0 + n, b0 + sum d) posterior for kappa; O(1) amortised per update."""
+    """Streaming Gamma(a0 + n, b0 + sum d) posterior for kappa; O(1) amortised per update.
+
+    >>> est = ConjugateBayesianKappa()  # prior Gamma(5, 5/2500)
+    >>> for i, d in enumerate([3e-4, 5e-4, 4e-4]):
+    ...     est.update(d, timestamp_ms=1_000 * i)
+    >>> est.posterior.alpha, round(est.posterior.mean, 6)  # Gamma(5 + 3, 0.002 + 0.0012)
+    (8.0, 2500.0)
+    """
 
     _state_config = ConjugateKappaConfig
     _state_fields = (

@@ -58,6 +58,12 @@ class ParameterCovariance(Stateful):
     :meth:`covariance_matrix` return ``None``; afterwards they are the exact weighted
     moments. :meth:`correlation` returns ``None`` ("not yet") until ``min_observations``
     updates and whenever a variance is zero.
+
+    >>> cov = ParameterCovariance(ParameterCovarianceConfig(min_observations=2))
+    >>> for kappa, sigma in [(2000.0, 1e-4), (2500.0, 2e-4), (3000.0, 3e-4)]:
+    ...     cov.update(kappa, sigma)
+    >>> cov.correlation()  # sigma is linear in kappa
+    1.0
     """
 
     __slots__ = ("_config", "_count", "_cxx", "_cxy", "_cyy", "_decay", "_mx", "_my", "_w")

@@ -77,6 +77,12 @@ class TickEWMA(Stateful):
     ``(1 - alpha)**n v0 + sum_i alpha (1 - alpha)**(n - i) x_i``. With ``initial = None`` the
     first observation sets the value (so ``v0 = x_1``) and :attr:`value` is ``None`` before it.
     The convex-step form keeps a constant input exactly constant.
+
+    >>> ewma = TickEWMA(half_life_ticks=1.0)  # alpha = 1/2
+    >>> ewma.update(2.0)
+    >>> ewma.update(4.0)
+    >>> ewma.value
+    3.0
     """
 
     __slots__ = ("_alpha", "_config", "_count", "_value")
@@ -151,6 +157,12 @@ class TickEWMAVariance(Stateful):
     mean, so a large common offset (e.g. 1e8 + noise) does not cancel the way
     ``EWMA(x**2) - EWMA(x)**2`` does, and the variance is never negative.
     :attr:`mean` and :attr:`variance` are ``None`` before the first observation.
+
+    >>> ewma = TickEWMAVariance(half_life_ticks=1.0)  # alpha = 1/2
+    >>> ewma.update(2.0)
+    >>> ewma.update(4.0)
+    >>> ewma.mean, ewma.variance  # weights (1/2, 1/2)
+    (3.0, 1.0)
     """
 
     __slots__ = ("_alpha", "_config", "_count", "_mean", "_var")
@@ -246,6 +258,12 @@ class HybridEWMA(Stateful):
     a convex step, so a constant input stays *exactly* constant whatever the spacing (unlike a
     decay of the value itself toward zero). :attr:`value` is ``None`` before the first
     observation, which sets ``value = x_1`` and ``W = 1``.
+
+    >>> ewma = HybridEWMA(half_life_ticks=1.0, time_half_life_ms=1_000.0)
+    >>> ewma.update(2.0, 0)
+    >>> ewma.update(4.0, 1_000)  # the first weight halves per tick and per second: 1/4
+    >>> ewma.value, ewma.weight_sum  # (2/4 + 4) / (1/4 + 1)
+    (3.6, 1.25)
     """
 
     __slots__ = ("_config", "_count", "_keep", "_last_t", "_value", "_weight")

@@ -68,7 +68,14 @@ class HeavyTailConfig:
 
 
 class HeavyTailDetector(Stateful):
-    """Counts how often the window CV exceeds the threshold; see the module docstring."""
+    """Counts how often the window CV exceeds the threshold; see the module docstring.
+
+    >>> det = HeavyTailDetector(HeavyTailConfig(min_updates=2))
+    >>> det.record(1.5)
+    >>> det.record(1.3)
+    >>> det.is_heavy_tailed, det.kappa_scale  # 2 of 2 updates above CV 1.2; scale 2 - 1.3
+    (True, 0.7)
+    """
 
     _state_config = HeavyTailConfig
     _state_fields = (

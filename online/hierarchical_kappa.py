@@ -97,7 +97,14 @@ class HierarchicalKappaConfig:
 
 
 class HierarchicalKappa(Stateful):
-    """Streaming own-fill kappa posterior under a market-kappa prior; see the module doc."""
+    """Streaming own-fill kappa posterior under a market-kappa prior; see the module doc.
+
+    >>> est = HierarchicalKappa()
+    >>> est.update_market_kappa(2500.0, conf=1.0)  # prior Gamma(5, 5/2500)
+    >>> est.update_from_fill(4e-4, timestamp_ms=1_000)
+    >>> est.posterior.alpha, round(est.posterior.mean, 6)  # Gamma(5 + 1, 0.002 + 0.0004)
+    (6.0, 2500.0)
+    """
 
     _state_config = HierarchicalKappaConfig
     _state_fields = (

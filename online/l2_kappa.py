@@ -219,7 +219,15 @@ def _fits_from_json(data: list[Any]) -> tuple[BookFit | None, BookFit | None]:
 
 
 class MarketKappaFromL2(Stateful):
-    """Smoothed market kappa from per-snapshot exponential depth fits (module docstring)."""
+    """Smoothed market kappa from per-snapshot exponential depth fits (module docstring).
+
+    >>> import numpy as np
+    >>> d = np.arange(1, 6) * 1e-4  # level distances from the mid 100
+    >>> sizes = 1_000 * np.exp(-2_000 * d)  # depth decaying at kappa 2000
+    >>> est = MarketKappaFromL2()
+    >>> round(est.on_book(100 * (1 - d), sizes, 100 * (1 + d), sizes, 0), 6)
+    2000.0
+    """
 
     _state_config = L2KappaConfig
     _state_fields = (

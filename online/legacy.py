@@ -77,7 +77,13 @@ class VolumeWeightedKappaConfig:
 
 
 class VolumeWeightedKappa(Stateful):
-    """FLAWED (flaw 1): Gamma(a0 + sum v, b0 + sum v d) over the window ``(now - w, now]``."""
+    """FLAWED (flaw 1): Gamma(a0 + sum v, b0 + sum v d) over the window ``(now - w, now]``.
+
+    >>> est = VolumeWeightedKappa()
+    >>> est.update(4e-4, size=100.0, timestamp_ms=0)
+    >>> est.observation_count, est.posterior.alpha  # one trade counted as 100 observations
+    (1, 105.0)
+    """
 
     _state_config = VolumeWeightedKappaConfig
     _state_fields = (
@@ -167,7 +173,14 @@ class LinearBlendKappaConfig:
 
 
 class LinearBlendKappa(Stateful):
-    """FLAWED (flaw 2): kappa = c n / sum d + (1 - c) kappa_market, c = n / (n + a0)."""
+    """FLAWED (flaw 2): kappa = c n / sum d + (1 - c) kappa_market, c = n / (n + a0).
+
+    >>> est = LinearBlendKappa()
+    >>> est.update_market_kappa(2000.0)
+    >>> est.update_from_fill(2e-4, 0)
+    >>> est.kappa  # c = 1/6: 5000 / 6 + (5/6) 2000
+    2500.0
+    """
 
     _state_config = LinearBlendKappaConfig
     _state_fields = (
@@ -282,6 +295,10 @@ class BinaryJumpClassifier(Stateful):
     Same interface as :class:`online.soft_jump.SoftJumpClassifier` (``update``,
     ``set_sigma_diffusion``, ``toxicity_score``). Toxicity is the weight-normalised EWMA
     ``sum_i w_i p_i / sum_i w_i``, ``w_i = 2^(-(n - i)/h)``, of the 0/1 flags.
+
+    >>> clf = BinaryJumpClassifier(sigma_diffusion=1e-4)
+    >>> clf.jump_probability(2.9e-4), clf.jump_probability(3.1e-4)
+    (0.0, 1.0)
     """
 
     _state_config = BinaryJumpConfig
@@ -377,6 +394,12 @@ class OneSecondEWMAVariance(Stateful):
     i.e. the normalised weighted variance with weights ``decay^(n - i)``.
     :attr:`sigma_per_sqrt_s` is ``sqrt(variance / 1 s)``: the per-observation variance taken as
     a per-second one, which is right only if observations really are 1 s apart.
+
+    >>> est = OneSecondEWMAVariance()
+    >>> est.update(1e-3, 0)
+    >>> est.update(-1e-3, 60_000)  # a minute later, decayed as if 1 s had passed
+    >>> round(est.variance, 9)
+    1e-06
     """
 
     _state_config = OneSecondEWMAConfig

@@ -131,7 +131,13 @@ def _pending_from_json(data: list[Any]) -> deque[_Pending]:
 
 
 class MicropriceEstimator(Stateful):
-    """Online microprice: mid adjusted by the fitted imbalance effects (module docstring)."""
+    """Online microprice: mid adjusted by the fitted imbalance effects (module docstring).
+
+    >>> est = MicropriceEstimator()
+    >>> est.on_book(99.99, 300.0, 100.01, 100.0, 0)
+    >>> est.mid, est.book_imbalance, est.microprice()  # no fit yet: the microprice is the mid
+    (100.0, 0.5, 100.0)
+    """
 
     _state_config = MicropriceConfig
     _state_fields = (

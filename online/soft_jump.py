@@ -117,6 +117,10 @@ class SoftJumpClassifier(Stateful):
         sigma_jump: initial sigma_j; default ``initial_jump_ratio * sigma_diffusion``; must be
             >= ``min_jump_ratio * sigma_diffusion``.
         config: :class:`SoftJumpConfig`.
+
+    >>> clf = SoftJumpClassifier(sigma_diffusion=1e-4)
+    >>> round(clf.jump_probability(1e-4), 3), round(clf.jump_probability(1e-3), 3)  # 1 vs 10 sd
+    (0.021, 1.0)
     """
 
     __slots__ = ("_config", "_count", "_n", "_s_d", "_s_j", "_tox", "_tox_keep", "_tox_w")

@@ -200,7 +200,14 @@ _Z, _X, _Y = 0, 1, 2
 
 
 class StochasticVolParams(Stateful):
-    """Streaming estimates of (mu, phi, xi, leverage) of the log-variance AR(1) (see module)."""
+    """Streaming estimates of (mu, phi, xi, leverage) of the log-variance AR(1) (see module).
+
+    >>> sv = StochasticVolParams()
+    >>> for r in (1e-3, -2e-3, 5e-4):
+    ...     sv.update(r)
+    >>> sv.observation_count, sv.persistence  # None until min_observations returns
+    (3, None)
+    """
 
     __slots__ = (
         "_ar",

@@ -239,6 +239,16 @@ class UnifiedParameterEstimator(Stateful):
 
     Components are held by role (:mod:`online.protocols`): the version flags choose which
     estimator fills each role, and the handlers call the role's methods only.
+
+    >>> import numpy as np
+    >>> d = np.arange(1, 6) * 1e-4
+    >>> sizes = 1_000 * np.exp(-2_000 * d)
+    >>> est = UnifiedParameterEstimator()
+    >>> est.on_l2_book(100 * (1 - d), sizes, 100 * (1 + d), sizes, 0)
+    >>> est.on_trade(100.02, 50.0, True, 10)  # 2 bp from the mid
+    >>> p = est.params()
+    >>> est.kappa_source, round(p.kappa, 1), p.sigma  # Gamma(5 + 1, 0.002 + 0.0002); no bucket
+    ('market_trades', 2727.3, nan)
     """
 
     _state_config = UnifiedEstimatorConfig.from_fields

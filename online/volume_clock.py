@@ -137,7 +137,15 @@ def _bucket_from_json(data: dict[str, Any] | None) -> VolumeBucket | None:
 
 
 class VolumeClock(Stateful):
-    """Adaptive-threshold volume clock (see module docstring)."""
+    """Adaptive-threshold volume clock (see module docstring).
+
+    >>> clock = VolumeClock(VolumeClockConfig(initial_threshold=100.0))
+    >>> clock.on_trade(10.0, 60.0, 0) is None  # 60 of 100 shares: the bucket stays open
+    True
+    >>> bucket = clock.on_trade(10.2, 60.0, 500)
+    >>> bucket.volume, bucket.vwap, bucket.n_trades
+    (120.0, 10.1, 2)
+    """
 
     __slots__ = (
         "_b_start",
