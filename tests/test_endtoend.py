@@ -11,7 +11,6 @@ import math
 import numpy as np
 import pytest
 
-import online.bipower
 import validation.endtoend._reported
 import validation.market.feed
 import validation.market.simulate
@@ -28,7 +27,6 @@ from validation.results import Status
 @pytest.mark.parametrize(
     "module",
     [
-        online.bipower,
         validation.market.simulate,
         validation.market.feed,
         validation.endtoend._reported,
