@@ -73,7 +73,6 @@ from online.serialization import (
     FloatList,
     StateField,
     Stateful,
-    fields,
 )
 
 _LN2 = math.log(2.0)
@@ -146,23 +145,13 @@ class MicropriceEstimator(Stateful):
         StateField("n", "_n", INT),
         StateField("pending", "_pending", Custom(_pending_to_json, _pending_from_json)),
         StateField("dropped", "_dropped", INT),
-        *fields(
-            FLOAT,
-            (
-                ("abs_y", "_abs_y"),
-                ("weight", "_weight"),
-            ),
-        ),
+        StateField("abs_y", "_abs_y", FLOAT),
+        StateField("weight", "_weight", FLOAT),
         StateField("mid", "_mid", OPTIONAL_FLOAT),
-        *fields(
-            FLOAT,
-            (
-                ("half_spread", "_half_spread"),
-                ("imbalance", "_imbalance"),
-                ("flow_num", "_flow_num"),
-                ("flow_den", "_flow_den"),
-            ),
-        ),
+        StateField("half_spread", "_half_spread", FLOAT),
+        StateField("imbalance", "_imbalance", FLOAT),
+        StateField("flow_num", "_flow_num", FLOAT),
+        StateField("flow_den", "_flow_den", FLOAT),
         StateField("trades", "_trades", INT),
         StateField("last_ms", "_last_ms", OPTIONAL_INT),
     )

@@ -13,10 +13,9 @@ role                      V2                                   V1
 :class:`TimedVariance`    (bipower variance rates)             ``OneSecondEWMAVariance``
 ========================  ===================================  ==============================
 
-Every estimator is also :class:`Serializable` (``config``, ``state_dict()``,
-``from_state_dict()``; :mod:`online.serialization`). :class:`TickStatistic` is the shape of the
-tick-clock EWMAs (``TickEWMA``, ``TickEWMAVariance``). Units as everywhere: distances are
-fractions of the mid, kappa in 1 / (fraction of the mid), Gamma shape-rate, timestamps ms.
+Every estimator also has a ``config`` and an exact JSON round trip (``state_dict()``,
+``from_state_dict()``, :class:`online.serialization.Stateful`). Units as everywhere: distances
+are fractions of the mid, kappa in 1 / (fraction of the mid), Gamma shape-rate, timestamps ms.
 
 The protocols are ``runtime_checkable``, so ``isinstance`` checks that the methods exist:
 
@@ -27,22 +26,9 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from online.gamma_posterior import GammaPosterior
-
-
-@runtime_checkable
-class Serializable(Protocol):
-    """A frozen config and an exact JSON round trip (strict loading, :mod:`online._state`)."""
-
-    @property
-    def config(self) -> Any: ...
-
-    def state_dict(self) -> dict[str, Any]: ...
-
-    @classmethod
-    def from_state_dict(cls, data: dict[str, Any]) -> Any: ...
 
 
 @runtime_checkable
@@ -73,7 +59,7 @@ class OwnKappa(Protocol):
     ) -> None:
         """One own fill at ``distance``; ``adverse_move_bps`` optional (bp, + = adverse)."""
 
-    def update_market_kappa(self, kappa: float, conf: float = 1.0) -> None:
+    def update_market_kappa(self, kappa: float, conf: float) -> None:
         """Centre the prior on ``kappa`` with confidence ``conf`` in (0, 1]."""
 
     def advance(self, timestamp_ms: int) -> None:
@@ -115,23 +101,16 @@ class JumpClassifier(Protocol):
 
 
 @runtime_checkable
-class TickStatistic(Protocol):
-    """A statistic of a stream on a tick clock (one update per observation)."""
-
-    def update(self, observation: float) -> None: ...
-
-    @property
-    def tick_count(self) -> int: ...
-
-
-@runtime_checkable
 class TimedVariance(Protocol):
     """A variance of timestamped observations, also as a rate per second."""
 
-    def update(self, observation: float, timestamp_ms: int) -> None: ...
+    def update(self, observation: float, timestamp_ms: int) -> None:
+        """Fold in ``observation`` seen at ``timestamp_ms``."""
 
     @property
-    def variance(self) -> float | None: ...
+    def variance(self) -> float | None:
+        """Variance per observation; ``None`` before data."""
 
     @property
-    def sigma_per_sqrt_s(self) -> float | None: ...
+    def sigma_per_sqrt_s(self) -> float | None:
+        """Standard deviation per sqrt(second); ``None`` before data."""

@@ -111,7 +111,7 @@ from online.legacy import (
 )
 from online.market_params import EstimatorVersion, MarketParams
 from online.microprice import MicropriceConfig, MicropriceEstimator
-from online.protocols import JumpClassifier, MarketKappa, OwnKappa
+from online.protocols import JumpClassifier, MarketKappa, OwnKappa, TimedVariance
 from online.serialization import (
     OPTIONAL_FLOAT,
     OPTIONAL_INT,
@@ -295,7 +295,9 @@ class UnifiedParameterEstimator(Stateful):
         self._jump_config = cfg.soft_jump if v.use_soft_jumps else cfg.binary_jump
         self._jumps: JumpClassifier | None = None
         self._cov = ParameterCovariance(cfg.covariance) if v.use_param_covariance else None
-        self._one_second = None if v.use_tick_ewma else OneSecondEWMAVariance(cfg.one_second_ewma)
+        self._one_second: TimedVariance | None = (
+            None if v.use_tick_ewma else OneSecondEWMAVariance(cfg.one_second_ewma)
+        )
         self._mid: float | None = None
         self._close_mid: float | None = None
         self._mid_ms: int | None = None

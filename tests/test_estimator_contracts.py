@@ -11,6 +11,7 @@ import online
 from online import bulk
 from online.errors import InvalidInputError
 from online.ewma import HybridEWMA, TickEWMA
+from online.protocols import JumpClassifier, MarketKappa, OwnKappa, TimedVariance
 from online.testing import (
     CHECKS,
     CONTRACTS,
@@ -55,6 +56,25 @@ def test_contract(estimator, check):
         assert checked == 0
     else:
         assert checked > 0
+
+
+@pytest.mark.parametrize(
+    ("role", "v2", "v1"),
+    [
+        (MarketKappa, online.ConjugateBayesianKappa(), online.VolumeWeightedKappa()),
+        (OwnKappa, online.HierarchicalKappa(), online.LinearBlendKappa()),
+        (JumpClassifier, online.SoftJumpClassifier(1e-3), online.BinaryJumpClassifier(1e-3)),
+    ],
+    ids=lambda x: x.__name__ if isinstance(x, type) else "",
+)
+def test_v2_and_v1_estimators_fit_their_role(role, v2, v1):
+    assert isinstance(v2, role) and isinstance(v1, role)
+    assert not isinstance(online.TickEWMA(5.0), role)
+
+
+def test_one_second_variance_fits_its_role_and_tick_ewma_does_not():
+    assert isinstance(online.OneSecondEWMAVariance(), TimedVariance)
+    assert not isinstance(online.TickEWMAVariance(5.0), TimedVariance)
 
 
 def test_legacy_variant_runs_the_v1_components():
