@@ -11,7 +11,6 @@ import math
 import numpy as np
 import pytest
 
-import online.bipower
 import validation.agreement.stochastic_vol
 import validation.candidates.stochastic_vol
 import validation.endtoend._reported
@@ -30,7 +29,6 @@ from validation.results import Status
 @pytest.mark.parametrize(
     "module",
     [
-        online.bipower,
         validation.market.simulate,
         validation.market.feed,
         validation.endtoend._reported,
