@@ -22,6 +22,9 @@ Candidate signatures per family (data classes from :mod:`validation.scenarios`):
   (log-variance AR(1) estimates after streaming the per-bucket log returns).
 - ``"unified"``: ``(MarketSession, checkpoints_ms) -> SessionRun`` (the unified estimator fed
   a simulated session event by event; :mod:`validation.market`).
+- ``"estimators"``: ``Sequence[online.testing.EstimatorContract]`` (estimators with their
+  contracts: how to build one, its events and read-outs, its bulk kernel;
+  ``online.testing.CONTRACTS`` covers every public estimator).
 - ``"reference"``: checks of the PyMC reference models themselves; the candidate is ``None``.
 
 Any importable function with one of these signatures can be checked: ``python -m validation
@@ -49,6 +52,7 @@ FAMILIES = (
     "intensity",
     "stochastic_vol",
     "unified",
+    "estimators",
     "reference",
 )
 

@@ -16,6 +16,7 @@ from validation.families import Candidate
 
 def correct_candidates() -> dict[str, Candidate | None]:
     """The production estimators, one candidate per family (``None`` for reference checks)."""
+    from online.testing import CONTRACTS
     from validation.candidates import (
         covariance,
         ewma,
@@ -35,5 +36,6 @@ def correct_candidates() -> dict[str, Candidate | None]:
         "intensity": intensity.volume_clock_intensity,
         "stochastic_vol": stochastic_vol.stochastic_vol_fit,
         "unified": run_unified,
+        "estimators": CONTRACTS,
         "reference": None,
     }
