@@ -12,9 +12,7 @@ import pytest
 import online
 from online.testing import public_estimators
 
-MODULES = sorted(
-    info.name for info in pkgutil.walk_packages(online.__path__, prefix="online.")
-)
+MODULES = sorted(info.name for info in pkgutil.walk_packages(online.__path__, prefix="online."))
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -179,9 +179,7 @@ def checked_call(est: Any, species: Species, method: str, args: list[Any], count
     except InvalidInputError:
         counts["rejected"] += 1
         if canonical_state(est) != before:
-            raise Violation(
-                f"{species.id}.{method}{args!r}: state changed on rejection"
-            ) from None
+            raise Violation(f"{species.id}.{method}{args!r}: state changed on rejection") from None
         return False
     except Exception as exc:
         raise Violation(
@@ -294,9 +292,7 @@ def run_tampering(species: Species, warm_n: int, seed: int, counts: Counter) -> 
         counts["state_refused"] += 1
         return
     except Exception as exc:
-        raise Violation(
-            f"{species.id}.from_state_dict raised {type(exc).__name__}: {exc}"
-        ) from exc
+        raise Violation(f"{species.id}.from_state_dict raised {type(exc).__name__}: {exc}") from exc
     counts["state_accepted"] += 1
     try:
         saved = canonical_state(restored)
