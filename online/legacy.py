@@ -3,7 +3,8 @@
 Each class here is DELIBERATELY WRONG: it carries one of the statistical flaws the V2 design
 set out to fix (REFERENCE_FACTS.md, flaws 1-4). They exist so that the unified estimator can
 run the V1 code path (``EstimatorVersion.legacy_v1()``) for shadow comparison; never use them
-for quoting. Batch versions of the same flaws live in ``validation.catalogue``.
+for quoting. The known-bug catalogue (``validation.catalogue``) runs these classes, so its
+detection rates are those of the code shadow mode runs.
 
 * :class:`VolumeWeightedKappa` (flaw 1): posterior Gamma(a0 + sum v_i, b0 + sum v_i d_i), the
   trade SIZE v_i used as the observation count. Under d ~ Exp(kappa) the posterior mean is
@@ -434,6 +435,11 @@ class OneSecondEWMAVariance(Stateful):
     @property
     def observation_count(self) -> int:
         return self._count
+
+    @property
+    def mean(self) -> float | None:
+        """Weighted mean ``sum w x / sum w``; ``None`` before the first observation."""
+        return None if self._count == 0 else self._mean
 
     @property
     def variance(self) -> float | None:

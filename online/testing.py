@@ -230,7 +230,7 @@ CONTRACTS: tuple[EstimatorContract, ...] = (
         "OneSecondEWMAVariance",
         online.OneSecondEWMAVariance,
         {"update": ("return", "ts")},
-        ("variance", "sigma_per_sqrt_s"),
+        ("mean", "variance", "sigma_per_sqrt_s"),
     ),
     EstimatorContract(
         "MultiScaleBipowerEstimator",

@@ -39,8 +39,7 @@ def one_second_ewma(
     weights with t_n - t_i replaced by 1000 (n - i) ms. The series is fed, with its real
     timestamps, to ``online.legacy.OneSecondEWMAVariance`` with the time half-life
     :func:`one_second_time_half_life_ms`; the value after each tick is that estimator's
-    weighted mean (West: W <- decay W + 1, mean <- mean + (x - mean) / W), read from its
-    exact state (``state_dict()["state"]["mean"]``; the class publishes only the variance).
+    weighted mean (West: W <- decay W + 1, mean <- mean + (x - mean) / W), its ``mean``.
 
     >>> s = IrregularSeries(np.array([1.0, 3.0]), np.array([0, 5]))  # 5 ms apart
     >>> one_second_ewma(s, 1.0, 1000.0).tolist()  # decay 1/4 as if 1 s apart: (1/4 + 3) / (5/4)
@@ -52,7 +51,7 @@ def one_second_ewma(
     out = np.empty(len(series.values))
     for i, (x, t) in enumerate(zip(series.values, series.timestamps_ms, strict=True)):
         est.update(float(x), int(t))
-        out[i] = est.state_dict()["state"]["mean"]
+        out[i] = est.mean
     return out
 
 
