@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from online import _checks
+from online.errors import InvalidInputError
 from online.gamma_posterior import GammaPosterior
 from online.heavy_tail import HeavyTailConfig, HeavyTailDetector, coefficient_of_variation
 from online.rolling_sums import (
@@ -59,7 +60,12 @@ class ConjugateKappaConfig:
         _checks.positive("prior_beta", self.prior_beta)
         check_window_ms(self.window_ms)
         _checks.non_negative("min_distance", self.min_distance)
-        self.heavy_tail_config()
+        names = {"heavy_fraction": "heavy_tail_fraction", "min_updates": "heavy_tail_min_updates"}
+        try:
+            self.heavy_tail_config()
+        except InvalidInputError as exc:  # name the field of this config, not the inner one
+            field = names.get(exc.field, exc.field)
+            raise InvalidInputError(field, exc.value, exc.reason) from None
 
     def heavy_tail_config(self) -> HeavyTailConfig:
         """The :class:`HeavyTailConfig` these settings describe."""

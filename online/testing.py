@@ -15,7 +15,10 @@ crossed books, ...). :func:`check_estimator` runs the checks of :data:`CHECKS` o
   value, read-out and state over 100 more events;
 * :func:`check_bulk_equals_streaming`: the bulk kernel from a fresh estimator and from a
   mid-stream ``state_dict()`` gives, element by element, the streaming read-outs after each
-  update (bit-identical, or to ``rtol`` where the kernel sums differently).
+  update (bit-identical, or to ``rtol`` where the kernel sums differently), and rejects a NaN
+  in its input arrays naming the index;
+* :func:`check_config_rejects_bad_values`: every numeric config field (nested configs
+  included) set to NaN, or 2.5 for an integer, raises ``InvalidInputError`` naming that field.
 
 numpy only (no test framework): failures raise :class:`ContractViolation`.
 
@@ -26,6 +29,7 @@ numpy only (no test framework): failures raise :class:`ContractViolation`.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import math
@@ -446,6 +450,8 @@ def readout_values(est: Any, c: EstimatorContract) -> list[float]:
             return
         if isinstance(value, int | float | np.floating):
             out.append(float(value))
+        elif isinstance(value, np.ndarray):
+            out.extend(float(v) for v in value.ravel())
         elif isinstance(value, tuple | list):
             for v in value:
                 collect(v)
@@ -457,7 +463,20 @@ def readout_values(est: Any, c: EstimatorContract) -> list[float]:
         name = readout.removesuffix("()")
         attr = getattr(est, name)
         collect(attr() if readout.endswith("()") else attr)
+    for name in public_properties(type(est)):
+        if name not in c.readouts:
+            collect(getattr(est, name))
     return out
+
+
+def public_properties(cls: type) -> list[str]:
+    """Names of the public properties of ``cls`` (its read-outs without arguments)."""
+    return sorted(
+        name
+        for klass in cls.__mro__
+        for name, attr in vars(klass).items()
+        if isinstance(attr, property) and not name.startswith("_")
+    )
 
 
 def canonical_state(est: Any) -> str:
@@ -521,8 +540,9 @@ def _as_float(value: float | None) -> float:
 
 def check_bulk_equals_streaming(estimator: str | type | EstimatorContract) -> int:
     """The bulk kernel, from a fresh estimator and from a mid-stream state, equals the
-    streaming read-outs after each update (NaN where the stream gives None). Returns the
-    number of elements compared (0 for an estimator without a kernel)."""
+    streaming read-outs after each update (NaN where the stream gives None), and rejects a NaN
+    first argument at index 7 with an error naming ``[7]``. Returns the number of elements
+    compared (0 for an estimator without a kernel)."""
     c = contract(estimator)
     if c.bulk is None:
         return 0
@@ -552,13 +572,63 @@ def check_bulk_equals_streaming(estimator: str | type | EstimatorContract) -> in
         if not ok:
             raise ContractViolation(f"{c.name}: bulk kernel differs from streaming (start {start})")
         compared += want.size
+    poisoned = [list(args) for args in calls]
+    poisoned[7][0] = math.nan
+    try:
+        kernel.run(c.make(), poisoned)
+    except InvalidInputError as exc:
+        if "[7]" not in exc.field:
+            raise ContractViolation(f"{c.name}: bulk error names {exc.field!r}, not [7]") from exc
+    else:
+        raise ContractViolation(f"{c.name}: bulk kernel accepted a NaN at index 7")
     return compared
+
+
+def bad_configs(config: Any, prefix: str = "") -> list[tuple[str, Callable[[], Any]]]:
+    """(field path, build) pairs: ``build()`` makes ``config`` with one numeric field invalid,
+    NaN for a float and 2.5 for an integer (nested config dataclasses are entered)."""
+    out: list[tuple[str, Callable[[], Any]]] = []
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            for path, build in bad_configs(value, f"{prefix}{f.name}."):
+                out.append((path, _nested(config, f.name, build)))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            bad = math.nan if isinstance(value, float) else 2.5
+            out.append((prefix + f.name, _nested(config, f.name, lambda bad=bad: bad)))
+    return out
+
+
+def _nested(config: Any, name: str, build: Callable[[], Any]) -> Callable[[], Any]:
+    return lambda: dataclasses.replace(config, **{name: build()})
+
+
+def check_config_rejects_bad_values(estimator: str | type | EstimatorContract) -> int:
+    """Every numeric config field set to NaN (float) or 2.5 (integer) raises
+    ``InvalidInputError`` naming that field when the config is built. Returns the number of
+    fields checked."""
+    c = contract(estimator)
+    config = getattr(c.make(), "config", None)
+    if not dataclasses.is_dataclass(config):
+        return 0
+    checked = 0
+    for path, build in bad_configs(config):
+        try:
+            build()
+        except InvalidInputError as exc:
+            if exc.field != path.rsplit(".", 1)[-1]:
+                raise ContractViolation(f"{c.id}: config {path} error names {exc.field!r}") from exc
+        else:
+            raise ContractViolation(f"{c.id}: config {path} accepted an invalid value")
+        checked += 1
+    return checked
 
 
 CHECKS: tuple[Callable[[Any], int], ...] = (
     check_bad_input_leaves_state_unchanged,
     check_round_trip_continues,
     check_bulk_equals_streaming,
+    check_config_rejects_bad_values,
 )
 
 

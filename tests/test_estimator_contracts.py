@@ -156,3 +156,32 @@ def test_check_estimator_names_a_class_without_contract():
     with pytest.raises(KeyError, match="no contract"):
         check_estimator(online.GammaPosterior)
     assert isinstance(contract(online.TickEWMA).bulk, BulkKernel)
+
+
+def test_config_check_fails_on_a_config_that_accepts_nan_or_names_another_field():
+    from online.testing import ContractViolation, check_config_rejects_bad_values, contract
+
+    @dataclasses.dataclass(frozen=True)
+    class LaxConfig:  # validates nothing
+        half_life_ticks: float = 20.0
+
+    @dataclasses.dataclass(frozen=True)
+    class MisnamedConfig:
+        window: float = 1.0
+
+        def __post_init__(self):
+            if self.window != self.window:
+                raise InvalidInputError("other", self.window, "must be finite")
+
+    class Holder:
+        def __init__(self, config):
+            self.config = config
+
+    tick = contract("TickEWMA")
+    assert check_config_rejects_bad_values(tick) == 1
+    lax = dataclasses.replace(tick, make=lambda: Holder(LaxConfig()))
+    with pytest.raises(ContractViolation, match="accepted an invalid value"):
+        check_config_rejects_bad_values(lax)
+    misnamed = dataclasses.replace(tick, make=lambda: Holder(MisnamedConfig()))
+    with pytest.raises(ContractViolation, match="error names 'other'"):
+        check_config_rejects_bad_values(misnamed)
