@@ -16,7 +16,7 @@ crossed books, ...). :func:`check_estimator` runs the checks of :data:`CHECKS` o
 * :func:`check_bulk_equals_streaming`: the bulk kernel from a fresh estimator and from a
   mid-stream ``state_dict()`` gives, element by element, the streaming read-outs after each
   update (bit-identical, or to ``rtol`` where the kernel sums differently), and rejects a NaN
-  in its input arrays naming the index;
+  in any of its input arrays naming the index;
 * :func:`check_config_rejects_bad_values`: every numeric config field (nested configs
   included) set to NaN, or 2.5 for an integer, raises ``InvalidInputError`` naming that field.
 
@@ -541,7 +541,7 @@ def _as_float(value: float | None) -> float:
 def check_bulk_equals_streaming(estimator: str | type | EstimatorContract) -> int:
     """The bulk kernel, from a fresh estimator and from a mid-stream state, equals the
     streaming read-outs after each update (NaN where the stream gives None), and rejects a NaN
-    first argument at index 7 with an error naming ``[7]``. Returns the number of elements
+    in any input column at index 7 with an error naming ``[7]``. Returns the number of elements
     compared (0 for an estimator without a kernel)."""
     c = contract(estimator)
     if c.bulk is None:
@@ -572,15 +572,17 @@ def check_bulk_equals_streaming(estimator: str | type | EstimatorContract) -> in
         if not ok:
             raise ContractViolation(f"{c.name}: bulk kernel differs from streaming (start {start})")
         compared += want.size
-    poisoned = [list(args) for args in calls]
-    poisoned[7][0] = math.nan
-    try:
-        kernel.run(c.make(), poisoned)
-    except InvalidInputError as exc:
-        if "[7]" not in exc.field:
-            raise ContractViolation(f"{c.name}: bulk error names {exc.field!r}, not [7]") from exc
-    else:
-        raise ContractViolation(f"{c.name}: bulk kernel accepted a NaN at index 7")
+    for column in range(len(calls[0])):
+        poisoned = [list(args) for args in calls]
+        poisoned[7][column] = math.nan
+        try:
+            kernel.run(c.make(), poisoned)
+        except InvalidInputError as exc:
+            if "[7]" not in exc.field:
+                message = f"{c.name}: bulk error names {exc.field!r}, not [7]"
+                raise ContractViolation(message) from exc
+        else:
+            raise ContractViolation(f"{c.name}: bulk kernel accepted NaN in column {column}")
     return compared
 
 
