@@ -9,7 +9,7 @@ For the AAPL level-1 and GOOG level-10 sample days (2012-06-21) the script measu
 process, each a median over ``--repeats`` runs with the garbage collector off
 (``time.perf_counter_ns``):
 
-* ``bare loop``: :func:`validation.replay.replay` driving an estimator whose handlers do
+* ``bare loop``: :func:`validation.data.replay.replay` driving an estimator whose handlers do
   nothing: the cost of iterating the same events (message loop, book de-duplication and
   throttling, argument passing), the named alternative;
 * ``unified via replay``: the same replay driving ``UnifiedParameterEstimator()`` (V2
@@ -37,7 +37,7 @@ from pathlib import Path
 from online.market_params import MarketParams
 from online.unified import UnifiedParameterEstimator
 from validation.data.lobster import LobsterDay, load_lobster
-from validation.replay import DEFAULT_BOOK_INTERVAL_MS, ReplayStats, day_until, replay
+from validation.data.replay import DEFAULT_BOOK_INTERVAL_MS, ReplayStats, day_until, replay
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/lobster"
 DAYS = ("LOBSTER_SampleFile_AAPL_2012-06-21_1.zip", "LOBSTER_SampleFile_GOOG_2012-06-21_10.zip")

@@ -61,7 +61,7 @@ def model_rows(fits: dict[str, int], n_serial: int, settings) -> list[tuple[str,
     from reference_models import sampling
     from reference_models.backends.blackjax_nuts import jax_model_of, sample_batch
     from validation.agreement.backends import SCENARIOS
-    from validation.reference_fits import reference_model
+    from validation.agreement.reference_fits import reference_model
 
     rows = []
     for module, n_fits in fits.items():

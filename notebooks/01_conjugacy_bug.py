@@ -100,12 +100,10 @@ results = {
     ),
 }
 for label, res in results.items():
-    cov95 = next(
-        r for r in res.details["coverage"] if r["kind"] == "central" and r["nominal"] == 0.95
-    )
+    cov95 = next(r for r in res.details["coverage"] if r.kind == "central" and r.nominal == 0.95)
     print(
         f"{label:>26}: {res.status.value.upper():4}  statistic {res.statistic:6.2f}"
-        f" (fails above {res.threshold:g});  95% central coverage {cov95['empirical']:.3f}"
+        f" (fails above {res.threshold:g});  95% central coverage {cov95.empirical:.3f}"
     )
 
 # %% [markdown]

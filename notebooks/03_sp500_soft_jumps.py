@@ -34,9 +34,9 @@ from online.soft_jump import SoftJumpClassifier
 from reference_models.sampling import SamplerSettings
 from validation.agreement._reference import mcmc_seed
 from validation.agreement.jumps_mcmc import reference_from_fit, rotation_average
+from validation.agreement.reference_fits import fit, reference_model, set_fit_cache_dir
 from validation.candidates.jumps import initial_sigma_diffusion, soft_jumps
 from validation.realdata.sp500_jumps import audit_sp500_jumps, sp500_log_returns
-from validation.reference_fits import fit, reference_model, set_fit_cache_dir
 
 # %matplotlib inline
 SMALL = os.environ.get("NOTEBOOK_SMALL", "0") == "1"

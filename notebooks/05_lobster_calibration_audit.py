@@ -38,9 +38,9 @@ from scipy import stats
 from online.conjugate_kappa import ConjugateBayesianKappa, ConjugateKappaConfig
 from reference_models.sampling import SamplerSettings
 from validation.data import load_lobster, trade_distances
+from validation.data.replay import day_until
 from validation.realdata.l2_kappa import ARCHIVES, audit_l2_kappa
 from validation.realdata.market_kappa import TICKERS, audit_market_kappa, level1_archive
-from validation.replay import day_until
 from validation.shadow.run import run_shadow
 
 # %matplotlib inline
@@ -397,8 +397,8 @@ if HAVE_DATA:
 
     from online.market_params import EstimatorVersion
     from online.unified import UnifiedEstimatorConfig, UnifiedParameterEstimator
+    from validation.data.replay import replay_frame
     from validation.prequential.sigma_reference import log_mid_series, realized_variances
-    from validation.replay import replay_frame
 
     t_mid, x_mid = log_mid_series(aapl)
     start_s = max(float(aapl.messages["time_s"][0]) + 300.0, 9.5 * 3600 + 300.0)

@@ -76,6 +76,18 @@ def unit_interval_closed(field: str, value: float) -> float:
     return x
 
 
+def confidence(field: str, value: float) -> float:
+    """Return ``value`` if it lies in (0, 1] (the weight of a prior, a fit quality).
+
+    >>> confidence("conf", 0.5)
+    0.5
+    """
+    x = positive(field, value)
+    if x > 1.0:
+        raise InvalidInputError(field, value, "must lie in (0, 1]")
+    return x
+
+
 def timestamp(field: str, value: int, last: int | None) -> int:
     """Return ``value`` as int if it is an integer in [0, MAX_TIMESTAMP_MS] not before ``last``.
 

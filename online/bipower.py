@@ -89,12 +89,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
 from online.ewma import TickEWMA
+from online.serialization import (
+    INT,
+    OPTIONAL_FLOAT,
+    Component,
+    ComponentList,
+    FloatList,
+    StateField,
+    Stateful,
+)
 
 _HALF_PI = 0.5 * math.pi
 _MEDIAN_SQUARE = (6.0 - 4.0 * math.sqrt(3.0) + math.pi) / math.pi
@@ -139,8 +146,15 @@ class BipowerConfig:
         _checks.positive("truncation_sds", self.truncation_sds)
 
 
-class MultiScaleBipowerEstimator:
-    """Realised (RV) and bipower (BV) variance EWMAs at three scales (see module docstring)."""
+class MultiScaleBipowerEstimator(Stateful):
+    """Realised (RV) and bipower (BV) variance EWMAs at three scales (see module docstring).
+
+    >>> est = MultiScaleBipowerEstimator()
+    >>> for r in (1e-4, -1e-4, 1e-4):
+    ...     est.update(r)
+    >>> round(est.jump_ratio, 4)  # RV / BV of equal |r|: 2 / pi
+    0.6366
+    """
 
     __slots__ = (
         "_abs_prev",
@@ -154,6 +168,19 @@ class MultiScaleBipowerEstimator:
         "_recent",
         "_rv",
         "_trv",
+    )
+    _state_config = BipowerConfig
+    _state_fields = (
+        StateField("rv", "_rv", ComponentList()),
+        StateField("bv", "_bv", ComponentList()),
+        StateField("nonzero", "_nonzero", ComponentList()),
+        StateField("truncated", "_trv", Component()),
+        StateField("median_rv", "_med", Component()),
+        StateField("recent", "_recent", FloatList()),
+        StateField("durations", "_dt_all", Component()),
+        StateField("kept_durations", "_dt_kept", Component()),
+        StateField("abs_prev", "_abs_prev", OPTIONAL_FLOAT),
+        StateField("observation_count", "_count", INT),
     )
 
     def __init__(self, config: BipowerConfig | None = None) -> None:
@@ -315,43 +342,3 @@ class MultiScaleBipowerEstimator:
         """True when the jump ratio exceeds ``toxic_threshold``."""
         ratio = self.jump_ratio
         return ratio is not None and ratio > self._config.toxic_threshold
-
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
-        state = {
-            "rv": [e.state_dict() for e in self._rv],
-            "bv": [e.state_dict() for e in self._bv],
-            "nonzero": [e.state_dict() for e in self._nonzero],
-            "truncated": self._trv.state_dict(),
-            "median_rv": self._med.state_dict(),
-            "recent": list(self._recent),
-            "durations": self._dt_all.state_dict(),
-            "kept_durations": self._dt_kept.state_dict(),
-            "abs_prev": self._abs_prev,
-            "observation_count": self._count,
-        }
-        return pack("MultiScaleBipowerEstimator", self._config, state)
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> MultiScaleBipowerEstimator:
-        config, state = unpack("MultiScaleBipowerEstimator", BipowerConfig, data)
-        obj = cls(config)
-        try:
-            rv = [TickEWMA.from_state_dict(s) for s in state["rv"]]
-            bv = [TickEWMA.from_state_dict(s) for s in state["bv"]]
-            nonzero = [TickEWMA.from_state_dict(s) for s in state["nonzero"]]
-            if not len(rv) == len(bv) == len(nonzero) == 3:
-                raise ValueError("expected three scales")
-            obj._rv, obj._bv, obj._nonzero = rv, bv, nonzero
-            obj._trv = TickEWMA.from_state_dict(state["truncated"])
-            obj._med = TickEWMA.from_state_dict(state["median_rv"])
-            obj._recent = [float(v) for v in state["recent"]][-3:]
-            obj._dt_all = TickEWMA.from_state_dict(state["durations"])
-            obj._dt_kept = TickEWMA.from_state_dict(state["kept_durations"])
-            prev = state["abs_prev"]
-            obj._abs_prev = None if prev is None else float(prev)
-            obj._count = int(state["observation_count"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed MultiScaleBipowerEstimator state: {exc}") from exc
-        return obj

@@ -17,19 +17,19 @@ half-open interval ``(now - window_ms, now]``. An observation exactly ``window_m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import StateDictError
+from online.errors import InvalidInputError
 from online.gamma_posterior import GammaPosterior
 from online.heavy_tail import HeavyTailConfig, HeavyTailDetector, coefficient_of_variation
 from online.rolling_sums import (
     RollingWindow,
     check_non_negative,
+    check_positive,
     check_timestamp,
     check_window_ms,
 )
+from online.serialization import OPTIONAL_INT, WINDOW, Component, StateField, Stateful
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,12 @@ class ConjugateKappaConfig:
         _checks.positive("prior_beta", self.prior_beta)
         check_window_ms(self.window_ms)
         _checks.non_negative("min_distance", self.min_distance)
-        self.heavy_tail_config()
+        names = {"heavy_fraction": "heavy_tail_fraction", "min_updates": "heavy_tail_min_updates"}
+        try:
+            self.heavy_tail_config()
+        except InvalidInputError as exc:  # name the field of this config, not the inner one
+            field = names.get(exc.field, exc.field)
+            raise InvalidInputError(field, exc.value, exc.reason) from None
 
     def heavy_tail_config(self) -> HeavyTailConfig:
         """The :class:`HeavyTailConfig` these settings describe."""
@@ -71,8 +76,22 @@ class ConjugateKappaConfig:
         )
 
 
-class ConjugateBayesianKappa:
-    """Streaming Gamma(a0 + n, b0 + sum d) posterior for kappa; O(1) amortised per update."""
+class ConjugateBayesianKappa(Stateful):
+    """Streaming Gamma(a0 + n, b0 + sum d) posterior for kappa; O(1) amortised per update.
+
+    >>> est = ConjugateBayesianKappa()  # prior Gamma(5, 5/2500)
+    >>> for i, d in enumerate([3e-4, 5e-4, 4e-4]):
+    ...     est.update(d, timestamp_ms=1_000 * i)
+    >>> est.posterior.alpha, round(est.posterior.mean, 6)  # Gamma(5 + 3, 0.002 + 0.0012)
+    (8.0, 2500.0)
+    """
+
+    _state_config = ConjugateKappaConfig
+    _state_fields = (
+        StateField("last_ms", "_last_ms", OPTIONAL_INT),
+        StateField("window", "_window", WINDOW),
+        StateField("heavy_tail", "_tail", Component()),
+    )
 
     def __init__(self, config: ConjugateKappaConfig | None = None) -> None:
         self.config = config if config is not None else ConjugateKappaConfig()
@@ -96,6 +115,12 @@ class ConjugateBayesianKappa:
         self._window.evict(t)
         self._window.push(t, max(d, self.config.min_distance))
         self._tail.record(coefficient_of_variation(self._window))
+
+    def update_from_trade(self, distance: float, size: float, timestamp_ms: int) -> None:
+        """:meth:`update` for a market trade of ``size`` (> 0, validated): a trade is one
+        observation whatever its size (the :class:`online.protocols.MarketKappa` role)."""
+        check_positive("size", size)
+        self.update(distance, timestamp_ms)
 
     def advance(self, timestamp_ms: int) -> None:
         """Move the clock to ``timestamp_ms`` and evict, without adding an observation.
@@ -140,32 +165,3 @@ class ConjugateBayesianKappa:
     def heavy_tail(self) -> HeavyTailDetector:
         """The heavy-tail detector fed with the window CV after every update."""
         return self._tail
-
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable exact state."""
-        return pack(
-            "ConjugateBayesianKappa",
-            self.config,
-            {
-                "last_ms": self._last_ms,
-                "window": self._window.state(),
-                "heavy_tail": self._tail.state_dict(),
-            },
-        )
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> ConjugateBayesianKappa:
-        """Restore an estimator saved by :meth:`state_dict`."""
-        config, state = unpack("ConjugateBayesianKappa", ConjugateKappaConfig, data)
-        est = cls(config)
-        try:
-            last = state["last_ms"]
-            est._last_ms = None if last is None else int(last)
-            est._window = RollingWindow.from_state(state["window"])
-            est._tail = HeavyTailDetector.from_state_dict(state["heavy_tail"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed ConjugateBayesianKappa state: {exc}") from exc
-        if est._window.window_ms != config.window_ms:
-            raise StateDictError("window length in state does not match the config")
-        return est

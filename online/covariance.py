@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
+from online.serialization import FLOAT, INT, StateField, Stateful, fields
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class ParameterCovarianceConfig:
             raise InvalidInputError("min_observations", m, "must be an integer >= 1")
 
 
-class ParameterCovariance:
+class ParameterCovariance(Stateful):
     """Streaming exponentially weighted covariance of (kappa, sigma).
 
     ``update(kappa, sigma)`` takes kappa > 0 and sigma >= 0 (finite). Before the first
@@ -59,9 +58,30 @@ class ParameterCovariance:
     :meth:`covariance_matrix` return ``None``; afterwards they are the exact weighted
     moments. :meth:`correlation` returns ``None`` ("not yet") until ``min_observations``
     updates and whenever a variance is zero.
+
+    >>> cov = ParameterCovariance(ParameterCovarianceConfig(min_observations=2))
+    >>> for kappa, sigma in [(2000.0, 1e-4), (2500.0, 2e-4), (3000.0, 3e-4)]:
+    ...     cov.update(kappa, sigma)
+    >>> cov.correlation()  # sigma is linear in kappa
+    1.0
     """
 
     __slots__ = ("_config", "_count", "_cxx", "_cxy", "_cyy", "_decay", "_mx", "_my", "_w")
+    _state_config = ParameterCovarianceConfig
+    _state_fields = (
+        *fields(
+            FLOAT,
+            (
+                ("weight_sum", "_w"),
+                ("mean_kappa", "_mx"),
+                ("mean_sigma", "_my"),
+                ("c_kk", "_cxx"),
+                ("c_ss", "_cyy"),
+                ("c_ks", "_cxy"),
+            ),
+        ),
+        StateField("observation_count", "_count", INT),
+    )
 
     def __init__(self, config: ParameterCovarianceConfig | None = None) -> None:
         self._config = ParameterCovarianceConfig() if config is None else config
@@ -132,31 +152,3 @@ class ParameterCovariance:
         if denom == 0.0:
             return None
         return min(1.0, max(-1.0, self._cxy / denom))
-
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
-        state = {
-            "weight_sum": self._w,
-            "mean_kappa": self._mx,
-            "mean_sigma": self._my,
-            "c_kk": self._cxx,
-            "c_ss": self._cyy,
-            "c_ks": self._cxy,
-            "observation_count": self._count,
-        }
-        return pack("ParameterCovariance", self._config, state)
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> ParameterCovariance:
-        config, state = unpack("ParameterCovariance", ParameterCovarianceConfig, data)
-        obj = cls(config)
-        try:
-            obj._w = float(state["weight_sum"])
-            obj._mx, obj._my = float(state["mean_kappa"]), float(state["mean_sigma"])
-            obj._cxx, obj._cyy = float(state["c_kk"]), float(state["c_ss"])
-            obj._cxy = float(state["c_ks"])
-            obj._count = int(state["observation_count"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed ParameterCovariance state: {exc}") from exc
-        return obj

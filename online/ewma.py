@@ -21,11 +21,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
+from online.serialization import (
+    FLOAT,
+    INT,
+    OPTIONAL_FLOAT,
+    OPTIONAL_INT,
+    StateField,
+    Stateful,
+)
 
 _LN2 = math.log(2.0)
 
@@ -64,16 +70,27 @@ class TickEWMAConfig:
             _checks.finite("initial", self.initial)
 
 
-class TickEWMA:
+class TickEWMA(Stateful):
     """Tick-clock EWMA: ``value_n = value_{n-1} + alpha (x_n - value_{n-1})``.
 
     With ``initial = v0`` the value after n ticks is
     ``(1 - alpha)**n v0 + sum_i alpha (1 - alpha)**(n - i) x_i``. With ``initial = None`` the
     first observation sets the value (so ``v0 = x_1``) and :attr:`value` is ``None`` before it.
     The convex-step form keeps a constant input exactly constant.
+
+    >>> ewma = TickEWMA(half_life_ticks=1.0)  # alpha = 1/2
+    >>> ewma.update(2.0)
+    >>> ewma.update(4.0)
+    >>> ewma.value
+    3.0
     """
 
     __slots__ = ("_alpha", "_config", "_count", "_value")
+    _state_config = TickEWMAConfig
+    _state_fields = (
+        StateField("value", "_value", OPTIONAL_FLOAT),
+        StateField("tick_count", "_count", INT),
+    )
 
     def __init__(self, half_life_ticks: float, initial: float | None = None) -> None:
         self._config = TickEWMAConfig(half_life_ticks, initial)
@@ -110,21 +127,9 @@ class TickEWMA:
         self._value = new
         self._count += 1
 
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
-        return pack("TickEWMA", self._config, {"value": self._value, "tick_count": self._count})
-
     @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> TickEWMA:
-        config, state = unpack("TickEWMA", TickEWMAConfig, data)
-        obj = cls(config.half_life_ticks, config.initial)
-        try:
-            obj._value = None if state["value"] is None else float(state["value"])
-            obj._count = int(state["tick_count"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed TickEWMA state: {exc}") from exc
-        return obj
+    def _from_config(cls, config: TickEWMAConfig) -> TickEWMA:
+        return cls(config.half_life_ticks, config.initial)
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ class TickEWMAVarianceConfig:
         _checks.positive("half_life_ticks", self.half_life_ticks)
 
 
-class TickEWMAVariance:
+class TickEWMAVariance(Stateful):
     """EWMA mean and variance with the West/Finch update.
 
     Initialisation: the first observation sets ``mean = x_1`` and ``variance = 0``. Afterwards::
@@ -152,9 +157,21 @@ class TickEWMAVariance:
     mean, so a large common offset (e.g. 1e8 + noise) does not cancel the way
     ``EWMA(x**2) - EWMA(x)**2`` does, and the variance is never negative.
     :attr:`mean` and :attr:`variance` are ``None`` before the first observation.
+
+    >>> ewma = TickEWMAVariance(half_life_ticks=1.0)  # alpha = 1/2
+    >>> ewma.update(2.0)
+    >>> ewma.update(4.0)
+    >>> ewma.mean, ewma.variance  # weights (1/2, 1/2)
+    (3.0, 1.0)
     """
 
     __slots__ = ("_alpha", "_config", "_count", "_mean", "_var")
+    _state_config = TickEWMAVarianceConfig
+    _state_fields = (
+        StateField("mean", "_mean", OPTIONAL_FLOAT),
+        StateField("variance", "_var", OPTIONAL_FLOAT),
+        StateField("tick_count", "_count", INT),
+    )
 
     def __init__(self, half_life_ticks: float) -> None:
         self._config = TickEWMAVarianceConfig(half_life_ticks)
@@ -200,23 +217,13 @@ class TickEWMAVariance:
         self._mean, self._var = mean, var
         self._count += 1
 
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
-        state = {"mean": self._mean, "variance": self._var, "tick_count": self._count}
-        return pack("TickEWMAVariance", self._config, state)
-
     @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> TickEWMAVariance:
-        config, state = unpack("TickEWMAVariance", TickEWMAVarianceConfig, data)
-        obj = cls(config.half_life_ticks)
-        try:
-            if state["mean"] is not None:
-                obj._mean, obj._var = float(state["mean"]), float(state["variance"])
-            obj._count = int(state["tick_count"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed TickEWMAVariance state: {exc}") from exc
-        return obj
+    def _from_config(cls, config: TickEWMAVarianceConfig) -> TickEWMAVariance:
+        return cls(config.half_life_ticks)
+
+    def _check_state(self) -> None:
+        if (self._mean is None) != (self._var is None):
+            raise ValueError("mean and variance must both be None (no data) or both numbers")
 
 
 @dataclass(frozen=True)
@@ -236,7 +243,7 @@ class HybridEWMAConfig:
         _checks.positive("time_half_life_ms", self.time_half_life_ms)
 
 
-class HybridEWMA:
+class HybridEWMA(Stateful):
     """Normalised weighted mean with tick *and* time decay.
 
     After observations ``x_1..x_n`` at times ``t_1 <= ... <= t_n`` (integer ms) the value is
@@ -251,9 +258,22 @@ class HybridEWMA:
     a convex step, so a constant input stays *exactly* constant whatever the spacing (unlike a
     decay of the value itself toward zero). :attr:`value` is ``None`` before the first
     observation, which sets ``value = x_1`` and ``W = 1``.
+
+    >>> ewma = HybridEWMA(half_life_ticks=1.0, time_half_life_ms=1_000.0)
+    >>> ewma.update(2.0, 0)
+    >>> ewma.update(4.0, 1_000)  # the first weight halves per tick and per second: 1/4
+    >>> ewma.value, ewma.weight_sum  # (2/4 + 4) / (1/4 + 1)
+    (3.6, 1.25)
     """
 
     __slots__ = ("_config", "_count", "_keep", "_last_t", "_value", "_weight")
+    _state_config = HybridEWMAConfig
+    _state_fields = (
+        StateField("value", "_value", OPTIONAL_FLOAT),
+        StateField("weight_sum", "_weight", FLOAT),
+        StateField("last_timestamp_ms", "_last_t", OPTIONAL_INT),
+        StateField("tick_count", "_count", INT),
+    )
 
     def __init__(self, half_life_ticks: float, time_half_life_ms: float) -> None:
         self._config = HybridEWMAConfig(half_life_ticks, time_half_life_ms)
@@ -301,27 +321,10 @@ class HybridEWMA:
         self._value, self._weight, self._last_t = value, weight, t
         self._count += 1
 
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
-        state = {
-            "value": self._value,
-            "weight_sum": self._weight,
-            "last_timestamp_ms": self._last_t,
-            "tick_count": self._count,
-        }
-        return pack("HybridEWMA", self._config, state)
-
     @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> HybridEWMA:
-        config, state = unpack("HybridEWMA", HybridEWMAConfig, data)
-        obj = cls(config.half_life_ticks, config.time_half_life_ms)
-        try:
-            if state["value"] is not None:
-                obj._value = float(state["value"])
-                obj._last_t = int(state["last_timestamp_ms"])
-            obj._weight = float(state["weight_sum"])
-            obj._count = int(state["tick_count"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed HybridEWMA state: {exc}") from exc
-        return obj
+    def _from_config(cls, config: HybridEWMAConfig) -> HybridEWMA:
+        return cls(config.half_life_ticks, config.time_half_life_ms)
+
+    def _check_state(self) -> None:
+        if (self._value is None) != (self._last_t is None):
+            raise ValueError("value and last_timestamp_ms must both be None (no data) or set")

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
 from online.rolling_sums import RollingWindow, check_non_negative
+from online.serialization import INT, NAN_AS_NONE, StateField, Stateful
 
 MIN_KAPPA_SCALE = 0.5
 MAX_KAPPA_SCALE = 1.0
@@ -68,8 +67,22 @@ class HeavyTailConfig:
             raise InvalidInputError("min_updates", self.min_updates, "must be >= 1")
 
 
-class HeavyTailDetector:
-    """Counts how often the window CV exceeds the threshold; see the module docstring."""
+class HeavyTailDetector(Stateful):
+    """Counts how often the window CV exceeds the threshold; see the module docstring.
+
+    >>> det = HeavyTailDetector(HeavyTailConfig(min_updates=2))
+    >>> det.record(1.5)
+    >>> det.record(1.3)
+    >>> det.is_heavy_tailed, det.kappa_scale  # 2 of 2 updates above CV 1.2; scale 2 - 1.3
+    (True, 0.7)
+    """
+
+    _state_config = HeavyTailConfig
+    _state_fields = (
+        StateField("cv", "_cv", NAN_AS_NONE),
+        StateField("updates", "_updates", INT),
+        StateField("exceedances", "_exceedances", INT),
+    )
 
     def __init__(self, config: HeavyTailConfig | None = None) -> None:
         self.config = config if config is not None else HeavyTailConfig()
@@ -120,29 +133,3 @@ class HeavyTailDetector:
         if not self.is_heavy_tailed or math.isnan(self._cv):
             return MAX_KAPPA_SCALE
         return min(max(2.0 - self._cv, MIN_KAPPA_SCALE), MAX_KAPPA_SCALE)
-
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable state (a NaN CV is stored as ``None``)."""
-        return pack(
-            "HeavyTailDetector",
-            self.config,
-            {
-                "cv": None if math.isnan(self._cv) else self._cv,
-                "updates": self._updates,
-                "exceedances": self._exceedances,
-            },
-        )
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> HeavyTailDetector:
-        """Restore a detector saved by :meth:`state_dict`."""
-        config, state = unpack("HeavyTailDetector", HeavyTailConfig, data)
-        detector = cls(config)
-        try:
-            detector._cv = math.nan if state["cv"] is None else float(state["cv"])
-            detector._updates = int(state["updates"])
-            detector._exceedances = int(state["exceedances"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed HeavyTailDetector state: {exc}") from exc
-        return detector

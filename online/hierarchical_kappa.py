@@ -31,17 +31,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
 from online.gamma_posterior import GammaPosterior
 from online.rolling_sums import (
     RollingWindow,
     check_non_negative,
     check_timestamp,
     check_window_ms,
+)
+from online.serialization import (
+    FLOAT,
+    OPTIONAL_FLOAT,
+    OPTIONAL_INT,
+    WINDOW,
+    StateField,
+    Stateful,
 )
 
 
@@ -51,13 +57,6 @@ def _check_count(field: str, value: int) -> int:
     if value < 0:
         raise InvalidInputError(field, value, "must be >= 0")
     return value
-
-
-def _check_conf(value: float) -> float:
-    conf = _checks.positive("conf", value)
-    if conf > 1.0:
-        raise InvalidInputError("conf", value, "must lie in (0, 1]")
-    return conf
 
 
 @dataclass(frozen=True)
@@ -97,8 +96,24 @@ class HierarchicalKappaConfig:
         return -math.expm1(-math.log(2.0) / self.as_half_life_fills)
 
 
-class HierarchicalKappa:
-    """Streaming own-fill kappa posterior under a market-kappa prior; see the module doc."""
+class HierarchicalKappa(Stateful):
+    """Streaming own-fill kappa posterior under a market-kappa prior; see the module doc.
+
+    >>> est = HierarchicalKappa()
+    >>> est.update_market_kappa(2500.0, conf=1.0)  # prior Gamma(5, 5/2500)
+    >>> est.update_from_fill(4e-4, timestamp_ms=1_000)
+    >>> est.posterior.alpha, round(est.posterior.mean, 6)  # Gamma(5 + 1, 0.002 + 0.0004)
+    (6.0, 2500.0)
+    """
+
+    _state_config = HierarchicalKappaConfig
+    _state_fields = (
+        StateField("last_ms", "_last_ms", OPTIONAL_INT),
+        StateField("window", "_window", WINDOW),
+        StateField("market_kappa", "_market_kappa", FLOAT),
+        StateField("market_conf", "_market_conf", FLOAT),
+        StateField("as_bps", "_as_bps", OPTIONAL_FLOAT),
+    )
 
     def __init__(self, config: HierarchicalKappaConfig | None = None) -> None:
         self.config = config if config is not None else HierarchicalKappaConfig()
@@ -146,7 +161,7 @@ class HierarchicalKappa:
             InvalidInputError: if kappa is not finite and > 0 or conf is outside (0, 1].
         """
         k = _checks.kappa("kappa", kappa)
-        c = _check_conf(conf)
+        c = _checks.confidence("conf", conf)
         if not 0.0 < c * self.config.prior_alpha / k < math.inf:
             raise InvalidInputError(
                 "kappa", kappa, f"prior rate conf * a0 / kappa (conf {c}) leaves float64 range"
@@ -189,6 +204,18 @@ class HierarchicalKappa:
             a_p + self._window.count, a_p / self._market_kappa + self._window.total
         )
 
+    @property
+    def effective_posterior(self) -> GammaPosterior:
+        """The posterior of phi kappa_own (phi the adverse-selection factor): with kappa_own ~
+        Gamma(a, b), phi kappa_own ~ Gamma(a, b / phi); its mean is :meth:`effective_kappa`."""
+        post = self.posterior
+        return GammaPosterior(post.alpha, post.beta / self.adverse_selection_factor)
+
+    @property
+    def prior_alpha(self) -> float:
+        """a0, the pseudo-count of fills the market prior is worth at conf = 1."""
+        return self.config.prior_alpha
+
     def credible_interval(self, level: float = 0.95) -> tuple[float, float]:
         """Exact equal-tailed Gamma credible interval for kappa_own at ``level`` in (0, 1)."""
         return self.posterior.interval(level)
@@ -225,36 +252,3 @@ class HierarchicalKappa:
         return self._window.count >= self.config.min_fills
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable exact state."""
-        return pack(
-            "HierarchicalKappa",
-            self.config,
-            {
-                "last_ms": self._last_ms,
-                "window": self._window.state(),
-                "market_kappa": self._market_kappa,
-                "market_conf": self._market_conf,
-                "as_bps": self._as_bps,
-            },
-        )
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> HierarchicalKappa:
-        """Restore an estimator saved by :meth:`state_dict`."""
-        config, state = unpack("HierarchicalKappa", HierarchicalKappaConfig, data)
-        est = cls(config)
-        try:
-            last = state["last_ms"]
-            est._last_ms = None if last is None else int(last)
-            est._window = RollingWindow.from_state(state["window"])
-            est._market_kappa = float(state["market_kappa"])
-            est._market_conf = float(state["market_conf"])
-            as_bps = state["as_bps"]
-            est._as_bps = None if as_bps is None else float(as_bps)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed HierarchicalKappa state: {exc}") from exc
-        if est._window.window_ms != config.window_ms:
-            raise StateDictError("window length in state does not match the config")
-        return est

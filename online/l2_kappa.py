@@ -49,9 +49,9 @@ from typing import Any
 import numpy as np
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
 from online.ewma import TickEWMA
+from online.serialization import INT, OPTIONAL_INT, Component, Custom, StateField, Stateful
 
 
 @dataclass(frozen=True)
@@ -192,8 +192,52 @@ def _side(field: str, prices: Any, sizes: Any) -> tuple[np.ndarray, np.ndarray]:
     return p, s
 
 
-class MarketKappaFromL2:
-    """Smoothed market kappa from per-snapshot exponential depth fits (module docstring)."""
+def _fit_to_dict(fit: BookFit | None) -> dict[str, Any] | None:
+    if fit is None:
+        return None
+    return {
+        k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(fit).items()
+    }
+
+
+def _fit_from_dict(data: dict[str, Any] | None) -> BookFit | None:
+    if data is None:
+        return None
+    num = {
+        k: _NAN if data[k] is None else float(data[k]) for k in ("slope", "intercept", "r_squared")
+    }
+    return BookFit(n_levels=int(data["n_levels"]), usable=bool(data["usable"]), **num)
+
+
+def _fits_to_json(fits: tuple[BookFit | None, BookFit | None]) -> list[dict[str, Any] | None]:
+    return [_fit_to_dict(f) for f in fits]
+
+
+def _fits_from_json(data: list[Any]) -> tuple[BookFit | None, BookFit | None]:
+    bid, ask = (_fit_from_dict(f) for f in data)
+    return bid, ask
+
+
+class MarketKappaFromL2(Stateful):
+    """Smoothed market kappa from per-snapshot exponential depth fits (module docstring).
+
+    >>> import numpy as np
+    >>> d = np.arange(1, 6) * 1e-4  # level distances from the mid 100
+    >>> sizes = 1_000 * np.exp(-2_000 * d)  # depth decaying at kappa 2000
+    >>> est = MarketKappaFromL2()
+    >>> round(est.on_book(100 * (1 - d), sizes, 100 * (1 + d), sizes, 0), 6)
+    2000.0
+    """
+
+    _state_config = L2KappaConfig
+    _state_fields = (
+        StateField("kappa_ewma", "_kappa", Component()),
+        StateField("quality_ewma", "_quality", Component()),
+        StateField("last_fits", "_fits", Custom(_fits_to_json, _fits_from_json)),
+        StateField("snapshot_count", "_snapshots", INT),
+        StateField("fallback_count", "_fallbacks", INT),
+        StateField("last_ms", "_last_ms", OPTIONAL_INT),
+    )
 
     def __init__(self, config: L2KappaConfig = L2KappaConfig()) -> None:
         self.config = config
@@ -291,52 +335,3 @@ class MarketKappaFromL2:
     @property
     def last_timestamp_ms(self) -> int | None:
         return self._last_ms
-
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable exact state (NaN fit fields stored as None)."""
-        state = {
-            "kappa_ewma": self._kappa.state_dict(),
-            "quality_ewma": self._quality.state_dict(),
-            "last_fits": [_fit_to_dict(f) for f in self._fits],
-            "snapshot_count": self._snapshots,
-            "fallback_count": self._fallbacks,
-            "last_ms": self._last_ms,
-        }
-        return pack("MarketKappaFromL2", self.config, state)
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> MarketKappaFromL2:
-        config, state = unpack("MarketKappaFromL2", L2KappaConfig, data)
-        obj = cls(config)
-        try:
-            obj._kappa = TickEWMA.from_state_dict(state["kappa_ewma"])
-            obj._quality = TickEWMA.from_state_dict(state["quality_ewma"])
-            bid, ask = (_fit_from_dict(f) for f in state["last_fits"])
-            obj._fits = (bid, ask)
-            obj._snapshots = int(state["snapshot_count"])
-            obj._fallbacks = int(state["fallback_count"])
-            obj._last_ms = None if state["last_ms"] is None else int(state["last_ms"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed MarketKappaFromL2 state: {exc}") from exc
-        for ewma in (obj._kappa, obj._quality):
-            if ewma.config.half_life_ticks != config.half_life_snapshots:
-                raise StateDictError("EWMA half-life differs from half_life_snapshots")
-        return obj
-
-
-def _fit_to_dict(fit: BookFit | None) -> dict[str, Any] | None:
-    if fit is None:
-        return None
-    return {
-        k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(fit).items()
-    }
-
-
-def _fit_from_dict(data: dict[str, Any] | None) -> BookFit | None:
-    if data is None:
-        return None
-    num = {
-        k: _NAN if data[k] is None else float(data[k]) for k in ("slope", "intercept", "r_squared")
-    }
-    return BookFit(n_levels=int(data["n_levels"]), usable=bool(data["usable"]), **num)

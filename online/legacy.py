@@ -3,7 +3,8 @@
 Each class here is DELIBERATELY WRONG: it carries one of the statistical flaws the V2 design
 set out to fix (REFERENCE_FACTS.md, flaws 1-4). They exist so that the unified estimator can
 run the V1 code path (``EstimatorVersion.legacy_v1()``) for shadow comparison; never use them
-for quoting. Batch versions of the same flaws live in ``validation.catalogue``.
+for quoting. The known-bug catalogue (``validation.catalogue``) runs these classes, so its
+detection rates are those of the code shadow mode runs.
 
 * :class:`VolumeWeightedKappa` (flaw 1): posterior Gamma(a0 + sum v_i, b0 + sum v_i d_i), the
   trade SIZE v_i used as the observation count. Under d ~ Exp(kappa) the posterior mean is
@@ -27,11 +28,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
 from online.gamma_posterior import GammaPosterior
 from online.rolling_sums import (
     MAX_VALUE,
@@ -41,21 +40,18 @@ from online.rolling_sums import (
     check_timestamp,
     check_window_ms,
 )
+from online.serialization import (
+    FLOAT,
+    INT,
+    OPTIONAL_INT,
+    WINDOW,
+    StateField,
+    Stateful,
+    fields,
+)
 
 ASSUMED_GAP_MS = 1000
 """The V1 EWMA's assumption about the time between observations (1 s)."""
-
-
-def _restore_window(state: dict[str, Any], key: str, window_ms: int) -> RollingWindow:
-    window = RollingWindow.from_state(state[key])
-    if window.window_ms != window_ms:
-        raise StateDictError(f"{key}: window length does not match the config")
-    return window
-
-
-def _last_ms(state: dict[str, Any]) -> int | None:
-    last = state["last_ms"]
-    return None if last is None else int(last)
 
 
 @dataclass(frozen=True)
@@ -81,8 +77,21 @@ class VolumeWeightedKappaConfig:
         _checks.non_negative("min_distance", self.min_distance)
 
 
-class VolumeWeightedKappa:
-    """FLAWED (flaw 1): Gamma(a0 + sum v, b0 + sum v d) over the window ``(now - w, now]``."""
+class VolumeWeightedKappa(Stateful):
+    """FLAWED (flaw 1): Gamma(a0 + sum v, b0 + sum v d) over the window ``(now - w, now]``.
+
+    >>> est = VolumeWeightedKappa()
+    >>> est.update(4e-4, size=100.0, timestamp_ms=0)
+    >>> est.observation_count, est.posterior.alpha  # one trade counted as 100 observations
+    (1, 105.0)
+    """
+
+    _state_config = VolumeWeightedKappaConfig
+    _state_fields = (
+        StateField("last_ms", "_last_ms", OPTIONAL_INT),
+        StateField("volume", "_volume", WINDOW),
+        StateField("weighted", "_weighted", WINDOW),
+    )
 
     def __init__(self, config: VolumeWeightedKappaConfig | None = None) -> None:
         self.config = config if config is not None else VolumeWeightedKappaConfig()
@@ -107,6 +116,10 @@ class VolumeWeightedKappa:
             window.evict(t)
             window.push(t, x)
 
+    def update_from_trade(self, distance: float, size: float, timestamp_ms: int) -> None:
+        """:meth:`update` (the :class:`online.protocols.MarketKappa` role)."""
+        self.update(distance, size, timestamp_ms)
+
     def advance(self, timestamp_ms: int) -> None:
         """Move the clock to ``timestamp_ms`` and evict old trades."""
         t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
@@ -130,28 +143,6 @@ class VolumeWeightedKappa:
     def credible_interval(self, level: float = 0.95) -> tuple[float, float]:
         """Equal-tailed interval of :attr:`posterior` (too narrow when sizes exceed 1)."""
         return self.posterior.interval(level)
-
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable exact state."""
-        state = {
-            "last_ms": self._last_ms,
-            "volume": self._volume.state(),
-            "weighted": self._weighted.state(),
-        }
-        return pack("VolumeWeightedKappa", self.config, state)
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> VolumeWeightedKappa:
-        config, state = unpack("VolumeWeightedKappa", VolumeWeightedKappaConfig, data)
-        est = cls(config)
-        try:
-            est._last_ms = _last_ms(state)
-            est._volume = _restore_window(state, "volume", config.window_ms)
-            est._weighted = _restore_window(state, "weighted", config.window_ms)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed VolumeWeightedKappa state: {exc}") from exc
-        return est
 
 
 @dataclass(frozen=True)
@@ -182,8 +173,22 @@ class LinearBlendKappaConfig:
         _checks.positive("default_market_kappa", self.default_market_kappa)
 
 
-class LinearBlendKappa:
-    """FLAWED (flaw 2): kappa = c n / sum d + (1 - c) kappa_market, c = n / (n + a0)."""
+class LinearBlendKappa(Stateful):
+    """FLAWED (flaw 2): kappa = c n / sum d + (1 - c) kappa_market, c = n / (n + a0).
+
+    >>> est = LinearBlendKappa()
+    >>> est.update_market_kappa(2000.0)
+    >>> est.update_from_fill(2e-4, 0)
+    >>> est.kappa  # c = 1/6: 5000 / 6 + (5/6) 2000
+    2500.0
+    """
+
+    _state_config = LinearBlendKappaConfig
+    _state_fields = (
+        StateField("last_ms", "_last_ms", OPTIONAL_INT),
+        StateField("window", "_window", WINDOW),
+        StateField("market_kappa", "_market_kappa", FLOAT),
+    )
 
     def __init__(self, config: LinearBlendKappaConfig | None = None) -> None:
         self.config = config if config is not None else LinearBlendKappaConfig()
@@ -191,22 +196,29 @@ class LinearBlendKappa:
         self._last_ms: int | None = None
         self._market_kappa = self.config.default_market_kappa
 
-    def update_from_fill(self, distance: float, timestamp_ms: int) -> None:
-        """Add one own fill at ``distance`` (fraction of mid, >= 0).
+    def update_from_fill(
+        self, distance: float, timestamp_ms: int, adverse_move_bps: float | None = None
+    ) -> None:
+        """Add one own fill at ``distance`` (fraction of mid, >= 0); ``adverse_move_bps``
+        (finite, bp) is validated and ignored: the V1 blend has no adverse-selection term.
 
         Raises:
-            InvalidInputError: bad distance or timestamp (state unchanged).
+            InvalidInputError: bad distance, timestamp or adverse move (state unchanged).
         """
         d = check_non_negative("distance", distance)
         t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
+        if adverse_move_bps is not None:
+            _checks.finite("adverse_move_bps", adverse_move_bps)
         self._last_ms = t
         self._window.evict(t)
         self._window.push(t, max(d, self.config.min_distance))
 
-    def update_market_kappa(self, kappa: float) -> None:
+    def update_market_kappa(self, kappa: float, conf: float = 1.0) -> None:
         """Set kappa_market (> 0, 1/fraction of mid) such that the posterior rate
-        (a0 + n) / kappa stays a positive finite float (checked for n = 0)."""
+        (a0 + n) / kappa stays a positive finite float (checked for n = 0). ``conf`` in
+        (0, 1] is validated and ignored: the V1 blend weighs the market by c = n / (n + a0)."""
         k = _checks.kappa("kappa", kappa)
+        _checks.confidence("conf", conf)
         if not 0.0 < self.config.prior_alpha / k < math.inf:
             raise InvalidInputError("kappa", kappa, "prior_alpha / kappa leaves float64 range")
         self._market_kappa = k
@@ -245,27 +257,15 @@ class LinearBlendKappa:
         shape = self.config.prior_alpha + self._window.count
         return GammaPosterior(shape, shape / self.kappa)
 
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable exact state."""
-        state = {
-            "last_ms": self._last_ms,
-            "window": self._window.state(),
-            "market_kappa": self._market_kappa,
-        }
-        return pack("LinearBlendKappa", self.config, state)
+    @property
+    def effective_posterior(self) -> GammaPosterior:
+        """:attr:`posterior` (V1 quotes the blend as it is)."""
+        return self.posterior
 
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> LinearBlendKappa:
-        config, state = unpack("LinearBlendKappa", LinearBlendKappaConfig, data)
-        est = cls(config)
-        try:
-            est._last_ms = _last_ms(state)
-            est._window = _restore_window(state, "window", config.window_ms)
-            est._market_kappa = float(state["market_kappa"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed LinearBlendKappa state: {exc}") from exc
-        return est
+    @property
+    def prior_alpha(self) -> float:
+        """a0, the pseudo-count in c = n / (n + a0)."""
+        return self.config.prior_alpha
 
 
 @dataclass(frozen=True)
@@ -290,13 +290,30 @@ class BinaryJumpConfig:
             raise InvalidInputError("toxicity_min_observations", m, "must be an integer >= 0")
 
 
-class BinaryJumpClassifier:
+class BinaryJumpClassifier(Stateful):
     """FLAWED (flaw 3): P(jump | r) = 1[|r| > 3 sigma_d], a hard 0/1 decision.
 
     Same interface as :class:`online.soft_jump.SoftJumpClassifier` (``update``,
     ``set_sigma_diffusion``, ``toxicity_score``). Toxicity is the weight-normalised EWMA
     ``sum_i w_i p_i / sum_i w_i``, ``w_i = 2^(-(n - i)/h)``, of the 0/1 flags.
+
+    >>> clf = BinaryJumpClassifier(sigma_diffusion=1e-4)
+    >>> clf.jump_probability(2.9e-4), clf.jump_probability(3.1e-4)
+    (0.0, 1.0)
     """
+
+    _state_config = BinaryJumpConfig
+    _state_fields = (
+        *fields(
+            FLOAT,
+            (
+                ("sigma", "_sigma"),
+                ("toxicity", "_tox"),
+                ("toxicity_weight_sum", "_tox_w"),
+            ),
+        ),
+        StateField("observation_count", "_count", INT),
+    )
 
     def __init__(self, sigma_diffusion: float, config: BinaryJumpConfig | None = None) -> None:
         self.config = config if config is not None else BinaryJumpConfig()
@@ -338,28 +355,16 @@ class BinaryJumpClassifier:
             return None
         return self._tox
 
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable exact state."""
-        state = {
-            "sigma": self._sigma,
-            "toxicity": self._tox,
-            "toxicity_weight_sum": self._tox_w,
-            "observation_count": self._count,
-        }
-        return pack("BinaryJumpClassifier", self.config, state)
+    def next_mixture(self, sigma_diffusion: float) -> None:
+        """``None``: a threshold rule has no mixture (:class:`online.protocols.JumpClassifier`)."""
+        return None
 
     @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> BinaryJumpClassifier:
-        config, state = unpack("BinaryJumpClassifier", BinaryJumpConfig, data)
-        try:
-            obj = cls(float(state["sigma"]), config)
-            obj._tox = float(state["toxicity"])
-            obj._tox_w = float(state["toxicity_weight_sum"])
-            obj._count = int(state["observation_count"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed BinaryJumpClassifier state: {exc}") from exc
-        return obj
+    def _from_config(cls, config: BinaryJumpConfig) -> BinaryJumpClassifier:
+        return cls(1.0, config)  # sigma_d is part of the state
+
+    def _check_state(self) -> None:
+        _checks.positive("sigma", self._sigma)
 
 
 @dataclass(frozen=True)
@@ -377,7 +382,7 @@ class OneSecondEWMAConfig:
         _checks.positive("time_half_life_ms", self.time_half_life_ms)
 
 
-class OneSecondEWMAVariance:
+class OneSecondEWMAVariance(Stateful):
     """FLAWED (flaw 4): EWMA variance with the time decay of a fixed 1 s gap.
 
     Per observation, whatever the real gap (timestamps are only checked for order)::
@@ -390,7 +395,20 @@ class OneSecondEWMAVariance:
     i.e. the normalised weighted variance with weights ``decay^(n - i)``.
     :attr:`sigma_per_sqrt_s` is ``sqrt(variance / 1 s)``: the per-observation variance taken as
     a per-second one, which is right only if observations really are 1 s apart.
+
+    >>> est = OneSecondEWMAVariance()
+    >>> est.update(1e-3, 0)
+    >>> est.update(-1e-3, 60_000)  # a minute later, decayed as if 1 s had passed
+    >>> round(est.variance, 9)
+    1e-06
     """
+
+    _state_config = OneSecondEWMAConfig
+    _state_fields = (
+        *fields(FLOAT, (("weight_sum", "_w"), ("mean", "_mean"), ("s", "_s"))),
+        StateField("observation_count", "_count", INT),
+        StateField("last_ms", "_last_ms", OPTIONAL_INT),
+    )
 
     def __init__(self, config: OneSecondEWMAConfig | None = None) -> None:
         self.config = config if config is not None else OneSecondEWMAConfig()
@@ -419,6 +437,11 @@ class OneSecondEWMAVariance:
         return self._count
 
     @property
+    def mean(self) -> float | None:
+        """Weighted mean ``sum w x / sum w``; ``None`` before the first observation."""
+        return None if self._count == 0 else self._mean
+
+    @property
     def variance(self) -> float | None:
         """Weighted variance per observation; ``None`` before the first observation."""
         return None if self._count == 0 else self._s / self._w
@@ -428,27 +451,3 @@ class OneSecondEWMAVariance:
         """sqrt(variance / 1 s): assumes one observation per second (wrong on a volume clock)."""
         var = self.variance
         return None if var is None else math.sqrt(var * 1000.0 / ASSUMED_GAP_MS)
-
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable exact state."""
-        state = {
-            "weight_sum": self._w,
-            "mean": self._mean,
-            "s": self._s,
-            "observation_count": self._count,
-            "last_ms": self._last_ms,
-        }
-        return pack("OneSecondEWMAVariance", self.config, state)
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> OneSecondEWMAVariance:
-        config, state = unpack("OneSecondEWMAVariance", OneSecondEWMAConfig, data)
-        obj = cls(config)
-        try:
-            obj._w, obj._mean, obj._s = (float(state[k]) for k in ("weight_sum", "mean", "s"))
-            obj._count = int(state["observation_count"])
-            obj._last_ms = _last_ms(state)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed OneSecondEWMAVariance state: {exc}") from exc
-        return obj

@@ -62,9 +62,18 @@ from typing import Any
 import numpy as np
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
 from online.ewma import tick_alpha
+from online.serialization import (
+    FLOAT,
+    INT,
+    OPTIONAL_FLOAT,
+    OPTIONAL_INT,
+    Custom,
+    FloatList,
+    StateField,
+    Stateful,
+)
 
 _LN2 = math.log(2.0)
 # Upper triangle of the symmetric 3x3 A, stored as six floats in this order.
@@ -106,8 +115,46 @@ class MicropriceConfig:
         _checks.positive("outlier_scale", self.outlier_scale)
 
 
-class MicropriceEstimator:
-    """Online microprice: mid adjusted by the fitted imbalance effects (module docstring)."""
+_Pending = tuple[int, float, float, float, float]
+
+
+def _pending_to_json(pending: deque[_Pending]) -> list[list[float]]:
+    return [list(p) for p in pending]
+
+
+def _pending_from_json(data: list[Any]) -> deque[_Pending]:
+    pending = deque((int(t), float(m), float(i), float(f), float(h)) for t, m, i, f, h in data)
+    if any(b[0] < a[0] for a, b in itertools.pairwise(pending)):
+        raise ValueError("pending observations out of time order")
+    return pending
+
+
+class MicropriceEstimator(Stateful):
+    """Online microprice: mid adjusted by the fitted imbalance effects (module docstring).
+
+    >>> est = MicropriceEstimator()
+    >>> est.on_book(99.99, 300.0, 100.01, 100.0, 0)
+    >>> est.mid, est.book_imbalance, est.microprice()  # no fit yet: the microprice is the mid
+    (100.0, 0.5, 100.0)
+    """
+
+    _state_config = MicropriceConfig
+    _state_fields = (
+        StateField("a", "_a", FloatList(same_length=True)),
+        StateField("c", "_c", FloatList(same_length=True)),
+        StateField("n", "_n", INT),
+        StateField("pending", "_pending", Custom(_pending_to_json, _pending_from_json)),
+        StateField("dropped", "_dropped", INT),
+        StateField("abs_y", "_abs_y", FLOAT),
+        StateField("weight", "_weight", FLOAT),
+        StateField("mid", "_mid", OPTIONAL_FLOAT),
+        StateField("half_spread", "_half_spread", FLOAT),
+        StateField("imbalance", "_imbalance", FLOAT),
+        StateField("flow_num", "_flow_num", FLOAT),
+        StateField("flow_den", "_flow_den", FLOAT),
+        StateField("trades", "_trades", INT),
+        StateField("last_ms", "_last_ms", OPTIONAL_INT),
+    )
 
     def __init__(self, config: MicropriceConfig = MicropriceConfig()) -> None:
         self.config = config
@@ -294,55 +341,3 @@ class MicropriceEstimator:
         return self._last_ms
 
     # -- state --------------------------------------------------------------------------
-
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable exact state."""
-        state = {
-            "a": list(self._a),
-            "c": list(self._c),
-            "n": self._n,
-            "pending": [list(p) for p in self._pending],
-            "dropped": self._dropped,
-            "abs_y": self._abs_y,
-            "weight": self._weight,
-            "mid": self._mid,
-            "half_spread": self._half_spread,
-            "imbalance": self._imbalance,
-            "flow_num": self._flow_num,
-            "flow_den": self._flow_den,
-            "trades": self._trades,
-            "last_ms": self._last_ms,
-        }
-        return pack("MicropriceEstimator", self.config, state)
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> MicropriceEstimator:
-        config, state = unpack("MicropriceEstimator", MicropriceConfig, data)
-        obj = cls(config)
-        try:
-            obj._a = [float(v) for v in state["a"]]
-            obj._c = [float(v) for v in state["c"]]
-            if len(obj._a) != 6 or len(obj._c) != 3:
-                raise ValueError("A needs 6 entries and c 3")
-            obj._n = int(state["n"])
-            obj._pending = deque(
-                (int(t), float(m), float(i), float(f), float(h))
-                for t, m, i, f, h in state["pending"]
-            )
-            times = [p[0] for p in obj._pending]
-            if any(b < a for a, b in itertools.pairwise(times)):
-                raise ValueError("pending observations out of time order")
-            obj._dropped = int(state["dropped"])
-            obj._abs_y = float(state["abs_y"])
-            obj._weight = float(state["weight"])
-            obj._mid = None if state["mid"] is None else float(state["mid"])
-            obj._half_spread = float(state["half_spread"])
-            obj._imbalance = float(state["imbalance"])
-            obj._flow_num = float(state["flow_num"])
-            obj._flow_den = float(state["flow_den"])
-            obj._trades = int(state["trades"])
-            obj._last_ms = None if state["last_ms"] is None else int(state["last_ms"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed MicropriceEstimator state: {exc}") from exc
-        return obj

@@ -42,11 +42,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
+from online.serialization import FLOAT, INT, StateField, Stateful, fields
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ def _expit(log_odds: float) -> float:
     return 1.0 / (1.0 + math.exp(-log_odds))
 
 
-class SoftJumpClassifier:
+class SoftJumpClassifier(Stateful):
     """Online two-component zero-mean Gaussian mixture for returns (see module docstring).
 
     Args:
@@ -118,9 +117,27 @@ class SoftJumpClassifier:
         sigma_jump: initial sigma_j; default ``initial_jump_ratio * sigma_diffusion``; must be
             >= ``min_jump_ratio * sigma_diffusion``.
         config: :class:`SoftJumpConfig`.
+
+    >>> clf = SoftJumpClassifier(sigma_diffusion=1e-4)
+    >>> round(clf.jump_probability(1e-4), 3), round(clf.jump_probability(1e-3), 3)  # 1 vs 10 sd
+    (0.021, 1.0)
     """
 
     __slots__ = ("_config", "_count", "_n", "_s_d", "_s_j", "_tox", "_tox_keep", "_tox_w")
+    _state_config = SoftJumpConfig
+    _state_fields = (
+        *fields(
+            FLOAT,
+            (
+                ("n_jump", "_n"),
+                ("s_jump", "_s_j"),
+                ("s_diffusion", "_s_d"),
+                ("toxicity", "_tox"),
+                ("toxicity_weight_sum", "_tox_w"),
+            ),
+        ),
+        StateField("observation_count", "_count", INT),
+    )
 
     def __init__(
         self,
@@ -228,34 +245,19 @@ class SoftJumpClassifier:
             raise InvalidInputError("sigma", sigma, "sigma**2 overflows float64")
         self._s_d, self._s_j = s_d, s_j
 
+    def next_mixture(self, sigma_diffusion: float) -> tuple[float, float, float]:
+        """(pi, sigma_d, sigma_j) a next :meth:`update` after
+        ``set_sigma_diffusion(sigma_diffusion)`` would use: sigma_j raised to
+        ``min_jump_ratio * sigma_d`` as that update does. Read-only."""
+        sigma_j = max(self.sigma_jump, self._config.min_jump_ratio * sigma_diffusion)
+        return self.pi, sigma_diffusion, sigma_j
+
     def toxicity_score(self) -> float | None:
         """Weight-normalised 50-tick EWMA of P(jump), or ``None`` before 20 observations."""
         if self._count < self._config.toxicity_min_observations:
             return None
         return self._tox
 
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
-        state = {
-            "n_jump": self._n,
-            "s_jump": self._s_j,
-            "s_diffusion": self._s_d,
-            "toxicity": self._tox,
-            "toxicity_weight_sum": self._tox_w,
-            "observation_count": self._count,
-        }
-        return pack("SoftJumpClassifier", self._config, state)
-
     @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> SoftJumpClassifier:
-        config, state = unpack("SoftJumpClassifier", SoftJumpConfig, data)
-        obj = cls(config.sigma_floor, config=config)
-        try:
-            obj._n = float(state["n_jump"])
-            obj._s_j, obj._s_d = float(state["s_jump"]), float(state["s_diffusion"])
-            obj._tox, obj._tox_w = float(state["toxicity"]), float(state["toxicity_weight_sum"])
-            obj._count = int(state["observation_count"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed SoftJumpClassifier state: {exc}") from exc
-        return obj
+    def _from_config(cls, config: SoftJumpConfig) -> SoftJumpClassifier:
+        return cls(config.sigma_floor, config=config)

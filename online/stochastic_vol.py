@@ -73,9 +73,17 @@ from typing import Any
 from scipy import integrate
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
 from online.ewma import TickEWMA
+from online.serialization import (
+    INT,
+    OPTIONAL_FLOAT,
+    Codec,
+    Component,
+    FloatList,
+    StateField,
+    Stateful,
+)
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -173,12 +181,33 @@ class _WeightedMoments:
         self.w, self.mean, self.c = float(state["w"]), mean, c
 
 
+class _MomentsCodec(Codec):
+    """:class:`_WeightedMoments` saved as its ``state()``, loaded into the fresh one (which
+    has the config's dimension and decay)."""
+
+    def save(self, value: _WeightedMoments) -> dict[str, Any]:
+        return value.state()
+
+    def load(self, data: Any, fresh: _WeightedMoments, owner: Any) -> _WeightedMoments:
+        fresh.load(data)
+        return fresh
+
+
+_MOMENTS = _MomentsCodec()
+
 # index of each variable in the AR triple (z_t, y_{t-1}, y_t)
 _Z, _X, _Y = 0, 1, 2
 
 
-class StochasticVolParams:
-    """Streaming estimates of (mu, phi, xi, leverage) of the log-variance AR(1) (see module)."""
+class StochasticVolParams(Stateful):
+    """Streaming estimates of (mu, phi, xi, leverage) of the log-variance AR(1) (see module).
+
+    >>> sv = StochasticVolParams()
+    >>> for r in (1e-3, -2e-3, 5e-4):
+    ...     sv.update(r)
+    >>> sv.observation_count, sv.persistence  # None until min_observations returns
+    (3, None)
+    """
 
     __slots__ = (
         "_ar",
@@ -191,6 +220,16 @@ class StochasticVolParams:
         "_r2",
         "_triples",
         "_ys",
+    )
+    _state_config = StochasticVolConfig
+    _state_fields = (
+        StateField("r2_ewma", "_r2", Component()),
+        StateField("ar_moments", "_ar", _MOMENTS),
+        StateField("leverage_moments", "_lev", _MOMENTS),
+        StateField("recent_proxies", "_ys", FloatList()),
+        StateField("prev_r", "_prev_r", OPTIONAL_FLOAT),
+        StateField("observation_count", "_count", INT),
+        StateField("regression_count", "_triples", INT),
     )
 
     def __init__(self, config: StochasticVolConfig | None = None) -> None:
@@ -351,35 +390,6 @@ class StochasticVolParams:
         return min(1.0, max(-1.0, self._lev.cov(0, 1) / denom))
 
     # ---------------------------------------------------------------------- state
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
-        state = {
-            "r2_ewma": self._r2.state_dict(),
-            "ar_moments": self._ar.state(),
-            "leverage_moments": self._lev.state(),
-            "recent_proxies": list(self._ys),
-            "prev_r": self._prev_r,
-            "observation_count": self._count,
-            "regression_count": self._triples,
-        }
-        return pack("StochasticVolParams", self._config, state)
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> StochasticVolParams:
-        config, state = unpack("StochasticVolParams", StochasticVolConfig, data)
-        obj = cls(config)
-        try:
-            obj._r2 = TickEWMA.from_state_dict(state["r2_ewma"])
-            obj._ar.load(state["ar_moments"])
-            obj._lev.load(state["leverage_moments"])
-            obj._ys = [float(v) for v in state["recent_proxies"]]
-            if len(obj._ys) > config.instrument_lags + 1:
-                raise ValueError("more recent proxies than instrument_lags + 1")
-            prev = state["prev_r"]
-            obj._prev_r = None if prev is None else float(prev)
-            obj._count = int(state["observation_count"])
-            obj._triples = int(state["regression_count"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed StochasticVolParams state: {exc}") from exc
-        return obj
+    def _check_state(self) -> None:
+        if len(self._ys) > self._config.instrument_lags + 1:
+            raise ValueError("more recent proxies than instrument_lags + 1")

@@ -92,11 +92,10 @@ from typing import Any
 import numpy as np
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
 from online.bipower import BipowerConfig, MultiScaleBipowerEstimator
 from online.conjugate_kappa import ConjugateBayesianKappa, ConjugateKappaConfig
 from online.covariance import ParameterCovariance, ParameterCovarianceConfig
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
 from online.gamma_posterior import GammaPosterior
 from online.hierarchical_kappa import HierarchicalKappa, HierarchicalKappaConfig
 from online.l2_kappa import L2KappaConfig, MarketKappaFromL2
@@ -112,6 +111,16 @@ from online.legacy import (
 )
 from online.market_params import EstimatorVersion, MarketParams
 from online.microprice import MicropriceConfig, MicropriceEstimator
+from online.protocols import JumpClassifier, MarketKappa, OwnKappa, TimedVariance
+from online.serialization import (
+    OPTIONAL_FLOAT,
+    OPTIONAL_INT,
+    Component,
+    IntDict,
+    StateField,
+    Stateful,
+    fields,
+)
 from online.soft_jump import SoftJumpClassifier, SoftJumpConfig
 from online.stochastic_vol import StochasticVolConfig, StochasticVolParams
 from online.volume_clock import VolumeBucket, VolumeClock, VolumeClockConfig
@@ -219,18 +228,47 @@ def _level_one(name: str, value: Any) -> float:
     return float(arr[0])
 
 
-def _restore(component: Any, state: dict[str, Any] | None, expected: bool) -> Any:
-    """``component.from_state_dict(state)``, None for None; ``expected`` False means the
-    config has no such component, so the state must be None."""
-    if state is None:
-        return None
-    if not expected:
-        raise ValueError(f"state holds a {component.__name__} the config does not use")
-    return component.from_state_dict(state)
+def _jump_template(owner: UnifiedParameterEstimator) -> tuple[type, Any]:
+    """Class and config of the jump classifier ``owner`` creates at its first classified
+    bucket (the state holds it from then on)."""
+    return owner._jump_type, owner._jump_config
 
 
-class UnifiedParameterEstimator:
-    """All online estimators behind three event handlers (wiring in the module docstring)."""
+class UnifiedParameterEstimator(Stateful):
+    """All online estimators behind three event handlers (wiring in the module docstring).
+
+    Components are held by role (:mod:`online.protocols`): the version flags choose which
+    estimator fills each role, and the handlers call the role's methods only.
+
+    >>> import numpy as np
+    >>> d = np.arange(1, 6) * 1e-4
+    >>> sizes = 1_000 * np.exp(-2_000 * d)
+    >>> est = UnifiedParameterEstimator()
+    >>> est.on_l2_book(100 * (1 - d), sizes, 100 * (1 + d), sizes, 0)
+    >>> est.on_trade(100.02, 50.0, True, 10)  # 2 bp from the mid
+    >>> p = est.params()
+    >>> est.kappa_source, round(p.kappa, 1), p.sigma  # Gamma(5 + 1, 0.002 + 0.0002); no bucket
+    ('market_trades', 2727.3, nan)
+    """
+
+    _state_config = UnifiedEstimatorConfig.from_fields
+    _state_fields = (
+        StateField("clock", "_clock", Component()),
+        StateField("bipower", "_bipower", Component()),
+        StateField("stochastic_vol", "_sv", Component()),
+        StateField("l2", "_l2", Component()),
+        StateField("microprice", "_micro", Component()),
+        StateField("market_kappa", "_market", Component()),
+        StateField("own_kappa", "_own", Component()),
+        StateField("jumps", "_jumps", Component(optional=True, template=_jump_template)),
+        StateField("covariance", "_cov", Component(optional=True)),
+        StateField("one_second", "_one_second", Component(optional=True)),
+        *fields(OPTIONAL_FLOAT, (("mid", "_mid"), ("close_mid", "_close_mid"))),
+        *fields(OPTIONAL_INT, (("mid_ms", "_mid_ms"), ("close_mid_ms", "_close_mid_ms"))),
+        StateField("last_p_jump", "_last_p_jump", OPTIONAL_FLOAT),
+        StateField("last_ms", "_last_ms", OPTIONAL_INT),
+        *fields(IntDict(), (("counts", "counts"), ("skipped", "skipped"))),
+    )
 
     def __init__(self, config: UnifiedEstimatorConfig | None = None) -> None:
         cfg = UnifiedEstimatorConfig() if config is None else config
@@ -241,19 +279,25 @@ class UnifiedParameterEstimator:
         self._sv = StochasticVolParams(cfg.stochastic_vol)
         self._l2 = MarketKappaFromL2(cfg.l2_kappa)
         self._micro = MicropriceEstimator(cfg.microprice)
-        self._market: ConjugateBayesianKappa | VolumeWeightedKappa = (
+        self._market: MarketKappa = (
             ConjugateBayesianKappa(cfg.market_kappa)
             if v.use_v2_kappa
             else VolumeWeightedKappa(cfg.legacy_market_kappa)
         )
-        self._own: HierarchicalKappa | LinearBlendKappa = (
+        self._own: OwnKappa = (
             HierarchicalKappa(cfg.own_kappa)
             if v.use_hierarchical_kappa
             else LinearBlendKappa(cfg.legacy_own_kappa)
         )
-        self._jumps: SoftJumpClassifier | BinaryJumpClassifier | None = None
+        self._jump_type: type[JumpClassifier] = (
+            SoftJumpClassifier if v.use_soft_jumps else BinaryJumpClassifier
+        )
+        self._jump_config = cfg.soft_jump if v.use_soft_jumps else cfg.binary_jump
+        self._jumps: JumpClassifier | None = None
         self._cov = ParameterCovariance(cfg.covariance) if v.use_param_covariance else None
-        self._one_second = None if v.use_tick_ewma else OneSecondEWMAVariance(cfg.one_second_ewma)
+        self._one_second: TimedVariance | None = (
+            None if v.use_tick_ewma else OneSecondEWMAVariance(cfg.one_second_ewma)
+        )
         self._mid: float | None = None
         self._close_mid: float | None = None
         self._mid_ms: int | None = None
@@ -287,10 +331,7 @@ class UnifiedParameterEstimator:
             self.skipped["trades_before_book"] += 1
         else:
             d = abs(p - self._mid) / self._mid
-            if isinstance(self._market, ConjugateBayesianKappa):
-                self._market.update(d, t)
-            else:
-                self._market.update(d, s, t)
+            self._market.update_from_trade(d, s, t)
         if bucket is not None:
             ret = self._bucket_return(bucket)
             if ret is not None:
@@ -365,10 +406,7 @@ class UnifiedParameterEstimator:
             self.skipped["own_fills_without_mid"] += 1
         else:
             d = abs(p - self._mid) / self._mid
-            if isinstance(self._own, HierarchicalKappa):
-                self._own.update_from_fill(d, t, move)
-            else:
-                self._own.update_from_fill(d, t)
+            self._own.update_from_fill(d, t, move)
         self._finish("own_fill", t)
 
     # ------------------------------------------------------------------ internals
@@ -384,13 +422,10 @@ class UnifiedParameterEstimator:
     def _refresh_own_prior(self) -> None:
         if self._market.observation_count > 0:
             post = self._market.posterior
-            k_m, conf = post.mean, post.alpha / (post.alpha + self._own.config.prior_alpha)
+            k_m, conf = post.mean, post.alpha / (post.alpha + self._own.prior_alpha)
         else:
             k_m, conf = self._l2.kappa, self._l2.confidence
-        if isinstance(self._own, HierarchicalKappa):
-            self._own.update_market_kappa(k_m, conf)
-        else:
-            self._own.update_market_kappa(k_m)
+        self._own.update_market_kappa(k_m, conf)
 
     def _bucket_return(self, bucket: VolumeBucket) -> tuple[float, int] | None:
         """(log return, the time it spans in ms) of the closed bucket (module docstring, step
@@ -421,11 +456,7 @@ class UnifiedParameterEstimator:
         sigma_d = self._jump_yardstick(span_ms)
         if sigma_d is not None:
             if self._jumps is None:
-                self._jumps = (
-                    SoftJumpClassifier(sigma_d, config=self.config.soft_jump)
-                    if self.version.use_soft_jumps
-                    else BinaryJumpClassifier(sigma_d, self.config.binary_jump)
-                )
+                self._jumps = self._jump_type(sigma_d, config=self._jump_config)  # type: ignore[call-arg]
             else:
                 self._jumps.set_sigma_diffusion(sigma_d)
             self._last_p_jump = self._jumps.update(r)
@@ -443,11 +474,7 @@ class UnifiedParameterEstimator:
     def _kappa_posterior(self) -> tuple[GammaPosterior, str]:
         own = self._own
         if own.is_ready:
-            post = own.posterior
-            if isinstance(own, HierarchicalKappa):
-                phi = own.adverse_selection_factor
-                post = GammaPosterior(post.alpha, post.beta / phi)
-            return post, "own_fills"
+            return own.effective_posterior, "own_fills"
         source = "market_trades" if self._market.observation_count > 0 else "prior"
         return self._market.posterior, source
 
@@ -504,10 +531,9 @@ class UnifiedParameterEstimator:
         before the classifier exists, while the yardstick is unavailable, or on the V1 binary
         path. Read-only."""
         jumps, sigma_d = self._jumps, self._jump_yardstick(0)
-        if not isinstance(jumps, SoftJumpClassifier) or sigma_d is None:
+        if jumps is None or sigma_d is None:
             return None
-        sigma_j = max(jumps.sigma_jump, self.config.soft_jump.min_jump_ratio * sigma_d)
-        return jumps.pi, sigma_d, sigma_j
+        return jumps.next_mixture(sigma_d)
 
     @property
     def mid(self) -> float | None:
@@ -540,91 +566,3 @@ class UnifiedParameterEstimator:
             kappa_95_upper=hi,
             timestamp_ms=-1 if self._last_ms is None else self._last_ms,
         )
-
-    # ------------------------------------------------------------------ state
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable exact state of every component."""
-        state = {
-            "clock": self._clock.state_dict(),
-            "bipower": self._bipower.state_dict(),
-            "stochastic_vol": self._sv.state_dict(),
-            "l2": self._l2.state_dict(),
-            "microprice": self._micro.state_dict(),
-            "market_kappa": self._market.state_dict(),
-            "own_kappa": self._own.state_dict(),
-            "jumps": None if self._jumps is None else self._jumps.state_dict(),
-            "covariance": None if self._cov is None else self._cov.state_dict(),
-            "one_second": None if self._one_second is None else self._one_second.state_dict(),
-            "mid": self._mid,
-            "close_mid": self._close_mid,
-            "mid_ms": self._mid_ms,
-            "close_mid_ms": self._close_mid_ms,
-            "last_p_jump": self._last_p_jump,
-            "last_ms": self._last_ms,
-            "counts": dict(self.counts),
-            "skipped": dict(self.skipped),
-        }
-        return pack("UnifiedParameterEstimator", self.config, state)
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> UnifiedParameterEstimator:
-        """Restore an estimator saved by :meth:`state_dict`."""
-        config, state = unpack(
-            "UnifiedParameterEstimator",
-            UnifiedEstimatorConfig.from_fields,  # type: ignore[arg-type]
-            data,
-        )
-        v = config.version
-        est = cls.__new__(cls)
-        est.config = config
-        try:
-            est._clock = VolumeClock.from_state_dict(state["clock"])
-            est._bipower = MultiScaleBipowerEstimator.from_state_dict(state["bipower"])
-            est._sv = StochasticVolParams.from_state_dict(state["stochastic_vol"])
-            est._l2 = MarketKappaFromL2.from_state_dict(state["l2"])
-            est._micro = MicropriceEstimator.from_state_dict(state["microprice"])
-            market_cls = ConjugateBayesianKappa if v.use_v2_kappa else VolumeWeightedKappa
-            est._market = market_cls.from_state_dict(state["market_kappa"])
-            own_cls = HierarchicalKappa if v.use_hierarchical_kappa else LinearBlendKappa
-            est._own = own_cls.from_state_dict(state["own_kappa"])
-            jump_cls = SoftJumpClassifier if v.use_soft_jumps else BinaryJumpClassifier
-            est._jumps = _restore(jump_cls, state["jumps"], True)
-            est._cov = _restore(ParameterCovariance, state["covariance"], v.use_param_covariance)
-            est._one_second = _restore(
-                OneSecondEWMAVariance, state["one_second"], not v.use_tick_ewma
-            )
-            est._mid = None if state["mid"] is None else float(state["mid"])
-            est._close_mid = None if state["close_mid"] is None else float(state["close_mid"])
-            est._mid_ms = None if state["mid_ms"] is None else int(state["mid_ms"])
-            close_ms = state["close_mid_ms"]
-            est._close_mid_ms = None if close_ms is None else int(close_ms)
-            p_jump = state["last_p_jump"]
-            est._last_p_jump = None if p_jump is None else float(p_jump)
-            est._last_ms = None if state["last_ms"] is None else int(state["last_ms"])
-            est.counts = {h: int(state["counts"][h]) for h in HANDLERS}
-            est.skipped = {k: int(state["skipped"][k]) for k in _SKIP_KEYS}
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed UnifiedParameterEstimator state: {exc}") from exc
-        if (est._cov is None) == v.use_param_covariance:
-            raise StateDictError("covariance state missing although use_param_covariance")
-        if (est._one_second is None) != v.use_tick_ewma:
-            raise StateDictError("one-second EWMA state missing although use_tick_ewma is off")
-        pairs = [
-            (est._clock.config, config.volume_clock),
-            (est._bipower.config, config.bipower),
-            (est._sv.config, config.stochastic_vol),
-            (est._l2.config, config.l2_kappa),
-            (est._micro.config, config.microprice),
-            (
-                est._market.config,
-                config.market_kappa if v.use_v2_kappa else config.legacy_market_kappa,
-            ),
-            (
-                est._own.config,
-                config.own_kappa if v.use_hierarchical_kappa else config.legacy_own_kappa,
-            ),
-        ]
-        if any(inner != outer for inner, outer in pairs):
-            raise StateDictError("a component's state was saved with a different config")
-        return est

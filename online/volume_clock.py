@@ -46,10 +46,19 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from online import _checks
-from online._state import pack, strict_loader, unpack
-from online.errors import InvalidInputError, StateDictError
+from online.errors import InvalidInputError
 from online.ewma import TickEWMA
 from online.rolling_sums import RollingWindow, check_positive, check_window_ms
+from online.serialization import (
+    FLOAT,
+    INT,
+    OPTIONAL_INT,
+    WINDOW,
+    Component,
+    Custom,
+    StateField,
+    Stateful,
+)
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,24 @@ class VolumeBucket:
     duration_ms: int
 
 
-class VolumeClock:
-    """Adaptive-threshold volume clock (see module docstring)."""
+def _bucket_to_json(bucket: VolumeBucket | None) -> dict[str, Any] | None:
+    return None if bucket is None else asdict(bucket)
+
+
+def _bucket_from_json(data: dict[str, Any] | None) -> VolumeBucket | None:
+    return None if data is None else VolumeBucket(**data)
+
+
+class VolumeClock(Stateful):
+    """Adaptive-threshold volume clock (see module docstring).
+
+    >>> clock = VolumeClock(VolumeClockConfig(initial_threshold=100.0))
+    >>> clock.on_trade(10.0, 60.0, 0) is None  # 60 of 100 shares: the bucket stays open
+    True
+    >>> bucket = clock.on_trade(10.2, 60.0, 500)
+    >>> bucket.volume, bucket.vwap, bucket.n_trades
+    (120.0, 10.1, 2)
+    """
 
     __slots__ = (
         "_b_start",
@@ -134,6 +159,19 @@ class VolumeClock:
         "_last_ms",
         "_threshold",
         "_window",
+    )
+    _state_config = VolumeClockConfig
+    _state_fields = (
+        StateField("window", "_window", WINDOW),
+        StateField("dt_ewma", "_dt", Component()),
+        StateField("threshold", "_threshold", FLOAT),
+        StateField("last_ms", "_last_ms", OPTIONAL_INT),
+        StateField("last_bucket", "_last", Custom(_bucket_to_json, _bucket_from_json)),
+        StateField("bucket_count", "_count", INT),
+        StateField("bucket_start_ms", "_b_start", OPTIONAL_INT),
+        StateField("bucket_volume", "_b_volume", FLOAT),
+        StateField("bucket_vwap", "_b_vwap", FLOAT),
+        StateField("bucket_trades", "_b_trades", INT),
     )
 
     def __init__(self, config: VolumeClockConfig | None = None) -> None:
@@ -235,41 +273,3 @@ class VolumeClock:
         self._threshold = min(cfg.max_threshold, max(cfg.min_threshold, target))
         self._reset_bucket()
         return bucket
-
-    def state_dict(self) -> dict[str, Any]:
-        """JSON-serialisable state; :meth:`from_state_dict` restores it exactly."""
-        state = {
-            "window": self._window.state(),
-            "dt_ewma": self._dt.state_dict(),
-            "threshold": self._threshold,
-            "last_ms": self._last_ms,
-            "last_bucket": None if self._last is None else asdict(self._last),
-            "bucket_count": self._count,
-            "bucket_start_ms": self._b_start,
-            "bucket_volume": self._b_volume,
-            "bucket_vwap": self._b_vwap,
-            "bucket_trades": self._b_trades,
-        }
-        return pack("VolumeClock", self._config, state)
-
-    @classmethod
-    @strict_loader
-    def from_state_dict(cls, data: dict[str, Any]) -> VolumeClock:
-        config, state = unpack("VolumeClock", VolumeClockConfig, data)
-        obj = cls(config)
-        try:
-            obj._window = RollingWindow.from_state(state["window"])
-            obj._dt = TickEWMA.from_state_dict(state["dt_ewma"])
-            obj._threshold = float(state["threshold"])
-            obj._last_ms = None if state["last_ms"] is None else int(state["last_ms"])
-            last = state["last_bucket"]
-            obj._last = None if last is None else VolumeBucket(**last)
-            obj._count = int(state["bucket_count"])
-            start = state["bucket_start_ms"]
-            obj._b_start = None if start is None else int(start)
-            obj._b_volume = float(state["bucket_volume"])
-            obj._b_vwap = float(state["bucket_vwap"])
-            obj._b_trades = int(state["bucket_trades"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateDictError(f"malformed VolumeClock state: {exc}") from exc
-        return obj

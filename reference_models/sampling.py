@@ -38,9 +38,10 @@ from dataclasses import dataclass
 import arviz as az
 import numpy as np
 
-from reference_models.backends import BACKENDS, get_backend, resolve_backend
+from reference_models.backends import get_backend, resolve_backend
 from reference_models.base import ReferenceModel
 from reference_models.diagnostics import ConvergenceGate, Diagnostics, diagnose
+from reference_models.settings import BACKENDS, SamplerSettings
 
 __all__ = [
     "BACKENDS",
@@ -54,32 +55,7 @@ __all__ = [
 ]
 
 _DEFAULT_GATE = ConvergenceGate()
-
-
-@dataclass(frozen=True)
-class SamplerSettings:
-    """NUTS settings; ``draws`` and ``tune`` are per chain, ``cores`` = chains run at once."""
-
-    draws: int = 1000
-    tune: int = 1000
-    chains: int = 4
-    target_accept: float = 0.9
-    backend: str = "auto"
-    cores: int = 1
-
-    def __post_init__(self) -> None:
-        if self.draws < 1:
-            raise ValueError(f"draws={self.draws}: must be >= 1")
-        if self.tune < 0:
-            raise ValueError(f"tune={self.tune}: must be >= 0")
-        if self.chains < 1:
-            raise ValueError(f"chains={self.chains}: must be >= 1")
-        if self.cores < 1:
-            raise ValueError(f"cores={self.cores}: must be >= 1")
-        if not 0.0 < self.target_accept < 1.0:
-            raise ValueError(f"target_accept={self.target_accept}: must lie in (0, 1)")
-        if self.backend not in BACKENDS:
-            raise ValueError(f"backend={self.backend!r}: must be one of {BACKENDS}")
+_DEFAULT_SETTINGS = SamplerSettings()
 
 
 @dataclass
@@ -95,7 +71,7 @@ def fit(
     data: Mapping[str, np.ndarray],
     *,
     seed: int,
-    settings: SamplerSettings = SamplerSettings(),
+    settings: SamplerSettings = _DEFAULT_SETTINGS,
     gate: ConvergenceGate = _DEFAULT_GATE,
     progressbar: bool = False,
 ) -> FitResult:

@@ -21,7 +21,7 @@ from online.soft_jump import SoftJumpClassifier
 from validation.agreement import jumps
 from validation.agreement.audit import measure_failure_rate
 from validation.candidates.jumps import initial_sigma_diffusion, soft_jumps
-from validation.registry import JumpFit
+from validation.families import JumpFit
 from validation.results import Status
 from validation.scenarios import simulate_jumps
 

@@ -17,7 +17,7 @@ from reference_models.sampling import SamplerSettings
 from validation.agreement import jumps_mcmc, kappa
 from validation.candidates.jumps import initial_sigma_diffusion, soft_jumps
 from validation.candidates.kappa import conjugate_kappa, hierarchical_kappa
-from validation.registry import JumpFit
+from validation.families import JumpFit
 from validation.results import Status
 
 SEED = 0

@@ -26,7 +26,7 @@ from validation.calibration import (
 from validation.calibration.audit import exact_pit_audit, plugin_audit
 from validation.calibration.hierarchical_reference import marginal_own_posterior
 from validation.candidates.kappa import conjugate_kappa, hierarchical_kappa
-from validation.registry import FAMILIES
+from validation.families import FAMILIES
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, HierarchicalData, KappaData
 

@@ -7,12 +7,19 @@ scipy.stats), never from the catalogue's own output.
 
 from __future__ import annotations
 
+import doctest
 import math
 
 import numpy as np
 import pytest
 from scipy import integrate, optimize, stats
 
+import validation.catalogue._window
+import validation.catalogue.audit
+import validation.catalogue.entry
+import validation.catalogue.power
+from online import legacy
+from online.gamma_posterior import GammaPosterior
 from online.stochastic_vol import StochasticVolConfig
 from validation.agreement.stochastic_vol import simulate_sv_returns
 from validation.candidates.jumps import initial_sigma_diffusion
@@ -22,14 +29,10 @@ from validation.catalogue import ewma_bugs as eb
 from validation.catalogue import hierarchical_bugs as hb
 from validation.catalogue import jump_bugs as jb
 from validation.catalogue import kappa_bugs as kb
-from validation.catalogue.power import (
-    FalseAlarmResult,
-    clopper_pearson,
-    measure_false_alarms,
-    measure_power,
-)
+from validation.catalogue.power import FalseAlarmResult, measure_false_alarms, measure_power
+from validation.failure_rate import clopper_pearson
+from validation.families import FAMILIES, CheckSpec, CovariancePath, JumpFit
 from validation.market import MarketSpec, simulate_market
-from validation.registry import FAMILIES, CheckSpec, CovariancePath, JumpFit
 from validation.results import CheckResult, Status
 from validation.scenarios import (
     GammaPrior,
@@ -87,6 +90,115 @@ def test_bug_entry_rejects_unknown_family_and_source():
         BugEntry("x", "kappa", "f", "folklore", print, "c")
 
 
+# --------------------------------------------------------------------------- V1 code path
+
+LEGACY_PATHS = {
+    "kappa.volume_weighted_counts": (legacy.VolumeWeightedKappa, "update"),
+    "hierarchical.linear_blend": (legacy.LinearBlendKappa, "update_from_fill"),
+    "jumps.binary_three_sigma": (legacy.BinaryJumpClassifier, "update"),
+    "ewma.one_second_gaps": (legacy.OneSecondEWMAVariance, "update"),
+}
+"""Catalogue entry -> (online.legacy class, the method its data goes through)."""
+BY_NAME = {e.name: e for e in CATALOGUE}
+
+
+def _legacy_scenario(family: str):
+    """(arguments of the family's candidate, number of observations it feeds)."""
+    rng = np.random.default_rng(17)
+    if family == "kappa":
+        return (simulate_kappa(rng, 2500.0, 40), PRIOR), 40
+    if family == "hierarchical":
+        return (simulate_hierarchical(rng, 2500.0, 5.0, 20, 30), 2500.0), 20
+    if family == "jumps":
+        return (simulate_jumps(rng, 500).returns,), 500
+    return (simulate_irregular_series(rng, 100), 20.0, 2000.0), 100
+
+
+def test_every_legacy_v1_entry_is_mapped_to_its_online_code():
+    """Every V1 flaw of the catalogue runs production code: the unified entry through the
+    unified estimator with a V1 flag, the others through the online.legacy class."""
+    v1 = {e.name for e in CATALOGUE if e.source == "legacy V1"}
+    assert v1 - set(LEGACY_PATHS) == {"unified.vwap_returns"}
+    assert set(LEGACY_PATHS) <= v1
+
+
+@pytest.mark.parametrize("name", sorted(LEGACY_PATHS))
+def test_legacy_entry_feeds_every_observation_through_the_legacy_class(name, monkeypatch):
+    cls, method = LEGACY_PATHS[name]
+    entry = BY_NAME[name]
+    args, n = _legacy_scenario(entry.family)
+    expected = entry.candidate(*args)
+    original, calls = getattr(cls, method), []
+
+    def counted(self, *a, **k):
+        calls.append(a)
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(cls, method, counted)
+    got = entry.candidate(*args)
+    assert len(calls) == n
+    if isinstance(got, JumpFit):
+        np.testing.assert_array_equal(got.p_jump, expected.p_jump)
+    elif isinstance(got, np.ndarray):
+        np.testing.assert_array_equal(got, expected)
+    else:
+        assert (got.alpha, got.beta) == (expected.alpha, expected.beta)
+
+    class Broken(RuntimeError):
+        pass
+
+    def broken(self, *a, **k):
+        raise Broken(method)
+
+    monkeypatch.setattr(cls, method, broken)
+    with pytest.raises(Broken):
+        entry.candidate(*args)
+
+
+def test_legacy_entries_return_what_the_legacy_class_reports(monkeypatch):
+    """The reported posterior / flag is the class's own output, not recomputed beside it."""
+    data = _kappa_data(18)
+    marker = GammaPosterior(123.0, 0.5)
+    monkeypatch.setattr(legacy.VolumeWeightedKappa, "posterior", property(lambda self: marker))
+    assert kb.volume_weighted_kappa(data, PRIOR) is marker
+    monkeypatch.setattr(legacy.LinearBlendKappa, "posterior", property(lambda self: marker))
+    assert hb.linear_blend_kappa(_hier_data(18), 3000.0) is marker
+    r = simulate_jumps(np.random.default_rng(18), 200).returns
+    monkeypatch.setattr(legacy.BinaryJumpClassifier, "jump_probability", lambda self, x: 0.25)
+    np.testing.assert_array_equal(jb.binary_three_sigma(r).p_jump, np.full(200, 0.25))
+
+
+def test_one_second_ewma_is_the_legacy_mean_with_the_combined_half_life():
+    """Hand-computed: h = 1 tick, H = 1 s: per 1 s the weight falls by 1/2 * 1/2 = 1/4, so
+    after x = (1, 3, 2): W = (1/4 + 1) / 4 + 1 = 21/16, mean = (1/16 + 3/4 + 2) / (21/16)."""
+    s = IrregularSeries(np.array([1.0, 3.0, 2.0]), np.array([0, 7, 3_000_000]))
+    assert eb.one_second_time_half_life_ms(1.0, 1000.0) == 500.0
+    got = eb.one_second_ewma(s, 1.0, 1000.0)
+    np.testing.assert_allclose(got, [1.0, 13 / 5, (1 / 16 + 12 / 16 + 32 / 16) * 16 / 21])
+
+
+# --------------------------------------------------------------------------- docstring examples
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        kb,
+        hb,
+        jb,
+        eb,
+        validation.catalogue._window,
+        validation.catalogue.entry,
+        validation.catalogue.power,
+        validation.catalogue.audit,
+    ],
+    ids=lambda m: m.__name__,
+)
+def test_docstring_examples_run(module):
+    result = doctest.testmod(module, raise_on_error=False)
+    assert result.attempted > 0 and result.failed == 0
+
+
 # --------------------------------------------------------------------------- kappa family
 
 
@@ -112,7 +224,7 @@ def test_bp_units_kappa_is_the_conjugate_posterior_of_distances_in_bp():
     assert post.mean == pytest.approx(data.kappa / 1e4, rel=0.2)
 
 
-def test_reimplemented_kappa_bugs_use_the_production_window_and_floor():
+def test_legacy_kappa_entries_see_the_production_window_and_floor():
     # window (t_last - 300 s, t_last]: the fill exactly 300 s old is out; 0 is floored at 1e-5
     t = np.array([0, 100_000, 400_000, 500_000, 700_000])
     d = np.array([1e-3, 2e-3, 3e-3, 0.0, 5e-4])
@@ -378,15 +490,6 @@ def _fake_check(name: str, family: str, statuses: dict[int, Status], far: float 
     return CheckSpec(name, family, run, False, far, "fake")
 
 
-def test_clopper_pearson_matches_beta_quantiles():
-    for k, n in [(0, 100), (1, 100), (99, 100), (100, 100), (37, 80)]:
-        lo, hi = clopper_pearson(k, n)
-        ref_lo = 0.0 if k == 0 else stats.beta.ppf(0.025, k, n - k + 1)
-        ref_hi = 1.0 if k == n else stats.beta.ppf(0.975, k + 1, n - k)
-        assert lo == pytest.approx(ref_lo, abs=1e-9)
-        assert hi == pytest.approx(ref_hi, abs=1e-9)
-
-
 def test_measure_power_counts_fails_only():
     statuses = {10: Status.FAIL, 11: Status.FAIL, 12: Status.INCONCLUSIVE, 13: Status.FAIL}
     check = _fake_check("fake.check", "kappa", statuses)
@@ -396,8 +499,9 @@ def test_measure_power_counts_fails_only():
         [entry], {"fake.check": check}, 5, seed0=10, progress=lambda *a: calls.append(a)
     )
     assert (row.detections, row.inconclusive, row.n_seeds) == (3, 1, 5)
-    assert row.rate == 0.6 and not row.meets_target
-    assert (row.ci_low, row.ci_high) == pytest.approx(clopper_pearson(3, 5))
+    # the inconclusive seed is left out of the denominator: 3 detections in 4 decided seeds
+    assert row.rate == 0.75 and not row.meets_target
+    assert (row.ci_low, row.ci_high) == pytest.approx(clopper_pearson(3, 4))
     assert calls[-1] == (5, 5)
 
 
@@ -409,7 +513,7 @@ def test_measure_power_rejects_a_check_of_another_family():
 
 
 def test_measure_false_alarms_counts_seeds_with_any_failure():
-    from validation.suite import check_seed
+    from validation.families import check_seed
 
     a_fails = {check_seed(3, "a"), check_seed(5, "a")}
     b_fails = {check_seed(5, "b"), check_seed(6, "b")}
@@ -421,6 +525,23 @@ def test_measure_false_alarms_counts_seeds_with_any_failure():
     assert res.failures == {"a": 2, "b": 2}
     assert res.nominal_bound == pytest.approx(0.03)
     assert (res.ci_low, res.ci_high) == pytest.approx(clopper_pearson(3, 10))
+    assert res.inconclusive_trials == 0
+
+
+def test_measure_false_alarms_leaves_inconclusive_trials_out():
+    from validation.families import check_seed
+
+    a = _fake_check("a", "kappa", {check_seed(1, "a"): Status.FAIL})
+    b = _fake_check(
+        "b",
+        "ewma",
+        {check_seed(1, "b"): Status.INCONCLUSIVE, check_seed(2, "b"): Status.INCONCLUSIVE},
+    )
+    res = measure_false_alarms([a, b], {"kappa": None, "ewma": None}, 5, seed0=0)
+    # trial 1 failed (a failure outweighs an inconclusive check), trial 2 is inconclusive
+    assert (res.any_failed, res.inconclusive_trials, res.n_seeds) == (1, 1, 5)
+    assert res.rate == 0.25 and res.inconclusive == {"a": 0, "b": 2}
+    assert (res.ci_low, res.ci_high) == pytest.approx(clopper_pearson(1, 4))
 
 
 def test_power_table_flags_rows_below_target():

@@ -80,7 +80,7 @@ def test_quick_audit_end_to_end(tmp_path, capsys: pytest.CaptureFixture[str]) ->
 def test_rerunning_an_audit_with_a_fit_cache_does_no_mcmc(tmp_path, monkeypatch) -> None:
     """First run fills the cache; the second run must not call the sampler at all."""
     from reference_models import sampling
-    from validation import reference_fits
+    from validation.agreement import reference_fits
 
     mcmc = [c for c in suite.all_checks() if c.uses_mcmc and c.name.startswith("agreement.kappa")]
     monkeypatch.setattr(reference_fits, "_cache_dir", None)

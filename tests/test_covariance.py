@@ -157,20 +157,11 @@ def test_correlation_none_for_zero_variance_and_clipped_for_exact_line():
 @pytest.mark.parametrize(
     ("kappa", "sigma", "field"),
     [
-        (math.nan, 1e-4, "kappa"),
-        (math.inf, 1e-4, "kappa"),
-        (0.0, 1e-4, "kappa"),
-        (-5.0, 1e-4, "kappa"),
-        ("2500", 1e-4, "kappa"),
-        (True, 1e-4, "kappa"),
-        (2500.0, -1e-6, "sigma"),
-        (2500.0, math.nan, "sigma"),
-        (2500.0, -math.inf, "sigma"),
-        (2500.0, None, "sigma"),
         (1e200, 1e-4, "kappa"),  # squares overflow float64
+        (2500.0, 1e200, "sigma"),
     ],
 )
-def test_bad_input_rejected_state_unchanged(kappa, sigma, field):
+def test_overflowing_input_rejected_state_unchanged(kappa, sigma, field):
     est = ParameterCovariance()
     est.update(2500.0, 1e-4)
     est.update(2400.0, 1.2e-4)
@@ -178,25 +169,6 @@ def test_bad_input_rejected_state_unchanged(kappa, sigma, field):
     with pytest.raises(InvalidInputError) as err:
         est.update(kappa, sigma)
     assert err.value.field == field
-    assert _state_json(est) == before
-
-
-@given(
-    bad=st.sampled_from([math.nan, math.inf, -math.inf, -1.0, 0.0]),
-    which=st.sampled_from(["kappa", "sigma"]),
-    pairs=st.lists(st.tuples(st.floats(1.0, 1e4), st.floats(0.0, 1.0)), max_size=5),
-)
-def test_bad_input_property_state_unchanged(bad, which, pairs):
-    est = ParameterCovariance()
-    for k, s in pairs:
-        est.update(k, s)
-    before = _state_json(est)
-    if which == "sigma" and bad == 0.0:
-        est.update(1.0, bad)  # sigma = 0 is allowed
-        return
-    with pytest.raises(InvalidInputError) as err:
-        est.update(bad, 1e-4) if which == "kappa" else est.update(2500.0, bad)
-    assert err.value.field == which
     assert _state_json(est) == before
 
 
@@ -217,19 +189,6 @@ def test_bad_config_rejected(kwargs, field):
     assert err.value.field == field
 
 
-def test_state_round_trip_is_exact():
-    rng = np.random.default_rng(9)
-    kappa, sigma = _kappa_sigma_stream(rng, 300)
-    est = ParameterCovariance(ParameterCovarianceConfig(half_life_ticks=17.0, min_observations=5))
-    for k, s in zip(kappa[:150].tolist(), sigma[:150].tolist(), strict=True):
-        est.update(k, s)
-    clone = ParameterCovariance.from_state_dict(json.loads(json.dumps(est.state_dict())))
-    assert clone.config == est.config
-    for k, s in zip(kappa[150:].tolist(), sigma[150:].tolist(), strict=True):
-        est.update(k, s)
-        clone.update(k, s)
-        assert clone.correlation() == est.correlation()
-        assert np.array_equal(clone.covariance_matrix(), est.covariance_matrix())
-    assert clone.state_dict() == est.state_dict()
+def test_state_dict_without_config_and_state_is_refused():
     with pytest.raises(StateDictError):
         ParameterCovariance.from_state_dict({"kind": "ParameterCovariance", "version": 1})

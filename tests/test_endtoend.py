@@ -11,7 +11,6 @@ import math
 import numpy as np
 import pytest
 
-import online.bipower
 import validation.agreement.stochastic_vol
 import validation.candidates.stochastic_vol
 import validation.endtoend._reported
@@ -30,7 +29,6 @@ from validation.results import Status
 @pytest.mark.parametrize(
     "module",
     [
-        online.bipower,
         validation.market.simulate,
         validation.market.feed,
         validation.endtoend._reported,
@@ -138,3 +136,37 @@ def test_stochastic_vol_recovery_passes_production_and_fails_the_planted_bugs():
     assert run_stochastic_vol(stochastic_vol_fit, 11).status is Status.PASS
     for bug in (stochastic_vol_bugs.ols_persistence, stochastic_vol_bugs.no_proxy_offset):
         assert run_stochastic_vol(bug, 11).status is Status.FAIL
+
+
+def test_estimator_contracts_pass_production_and_fail_a_lenient_loader():
+    import dataclasses
+
+    import online
+    from online.testing import CONTRACTS
+    from validation.endtoend.estimator_contracts import run_estimator_contracts
+
+    tick = next(c for c in CONTRACTS if c.name == "TickEWMA")
+    assert run_estimator_contracts([tick], 0).status is Status.PASS
+
+    class LenientTickEWMA(online.TickEWMA):  # drops unknown keys instead of refusing them
+        @classmethod
+        def from_state_dict(cls, data):
+            known = {k: data[k] for k in ("kind", "version", "config", "state") if k in data}
+            return super().from_state_dict(known)
+
+    lenient = dataclasses.replace(tick, make=lambda: LenientTickEWMA(20.0))
+    bad = run_estimator_contracts([lenient], 0)
+    assert bad.status is Status.FAIL
+    assert any("extra key was accepted" in p for p in bad.details["problems"])
+
+
+def test_interpreted_kernels_swap_every_numba_kernel_and_restore_it():
+    from online import bulk
+    from validation.endtoend.estimator_contracts import interpreted_kernels
+
+    compiled = bulk.ewma._tick_kernel
+    with interpreted_kernels() as replaced:
+        assert bulk.ewma._tick_kernel is compiled.py_func
+        assert "online.bulk.ewma._tick_kernel" in replaced and len(replaced) >= 6
+        np.testing.assert_array_equal(bulk.tick_ewma([1.0, 3.0], 1.0), [1.0, 2.0])
+    assert bulk.ewma._tick_kernel is compiled

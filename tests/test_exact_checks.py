@@ -16,7 +16,7 @@ from validation.agreement import exact
 from validation.agreement.audit import measure_failure_rate
 from validation.candidates.covariance import parameter_covariance
 from validation.candidates.ewma import hybrid_ewma
-from validation.registry import CovariancePath
+from validation.families import CovariancePath
 from validation.results import Status
 from validation.scenarios import IrregularSeries, ParameterPath, simulate_irregular_series
 

@@ -40,11 +40,20 @@ from typing import Any
 
 import numpy as np
 import pytest
-from estimator_zoo import ZOO, Species, readout_values, timestamp_of, valid_args, warm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from online.errors import InvalidInputError, StateDictError
+from online.testing import (
+    CONTRACTS,
+    canonical_state,
+    readout_values,
+    timestamp_of,
+    valid_args,
+    valid_value,
+    warm,
+)
+from online.testing import EstimatorContract as Species
 
 NUMBERS: tuple[Any, ...] = (
     math.nan,
@@ -141,7 +150,7 @@ def adversarial_args(
     for i, kind in enumerate(kinds):
         values = [] if kind in ("book", "quote") else None
         if not (every or i == target):
-            args += _valid(kind, rng, last)
+            args += valid_value(kind, rng, last)
             continue
         if kind == "ts":
             pool = bad_timestamps(last)
@@ -149,22 +158,12 @@ def adversarial_args(
         elif kind == "book":
             args += bad_book(rng)
         elif kind == "quote":
-            values = _valid(kind, rng, last)
+            values = valid_value(kind, rng, last)
             values[int(rng.integers(4))] = NUMBERS[int(rng.integers(len(NUMBERS)))]
             args += values
         else:
             args.append(NUMBERS[int(rng.integers(len(NUMBERS)))])
     return args
-
-
-def _valid(kind: str, rng: np.random.Generator, last: int) -> list[Any]:
-    from estimator_zoo import valid_value
-
-    return valid_value(kind, rng, last)
-
-
-def canonical_state(est: Any) -> str:
-    return json.dumps(est.state_dict(), sort_keys=True, allow_nan=False)
 
 
 class Violation(AssertionError):
@@ -180,27 +179,25 @@ def checked_call(est: Any, species: Species, method: str, args: list[Any], count
     except InvalidInputError:
         counts["rejected"] += 1
         if canonical_state(est) != before:
-            raise Violation(
-                f"{species.name}.{method}{args!r}: state changed on rejection"
-            ) from None
+            raise Violation(f"{species.id}.{method}{args!r}: state changed on rejection") from None
         return False
     except Exception as exc:
         raise Violation(
-            f"{species.name}.{method}{args!r} raised {type(exc).__name__}: {exc}"
+            f"{species.id}.{method}{args!r} raised {type(exc).__name__}: {exc}"
         ) from exc
     counts["accepted"] += 1
     try:
         json.dumps(est.state_dict(), allow_nan=False)
     except ValueError as exc:
-        raise Violation(f"{species.name}.{method}{args!r}: state not strict JSON") from exc
+        raise Violation(f"{species.id}.{method}{args!r}: state not strict JSON") from exc
     try:
         values = readout_values(est, species)
     except Exception as exc:
         raise Violation(
-            f"{species.name}.{method}{args!r}: read-out raised {type(exc).__name__}: {exc}"
+            f"{species.id}.{method}{args!r}: read-out raised {type(exc).__name__}: {exc}"
         ) from exc
     if any(math.isinf(v) for v in values):
-        raise Violation(f"{species.name}.{method}{args!r}: infinite read-out {values}")
+        raise Violation(f"{species.id}.{method}{args!r}: infinite read-out {values}")
     return True
 
 
@@ -223,7 +220,7 @@ def run_plan(species: Species, warm_n: int, seed: int, n_calls: int, counts: Cou
             shifted |= bad
         elif not bad:
             if not shifted:
-                raise Violation(f"{species.name}.{method}{args!r}: valid call rejected")
+                raise Violation(f"{species.id}.{method}{args!r}: valid call rejected")
             counts["valid_rejected_after_extreme"] += 1
     round_trip(est, species, last, rng, counts)
 
@@ -234,7 +231,7 @@ def round_trip(est: Any, species: Species, last: int, rng: np.random.Generator, 
     text = canonical_state(est)
     copy_ = type(est).from_state_dict(json.loads(text))
     if canonical_state(copy_) != text:
-        raise Violation(f"{species.name}: JSON round trip changed the state")
+        raise Violation(f"{species.id}: JSON round trip changed the state")
     methods = list(species.events)
     for _ in range(5):
         method = methods[int(rng.integers(len(methods)))]
@@ -247,7 +244,7 @@ def round_trip(est: Any, species: Species, last: int, rng: np.random.Generator, 
             except InvalidInputError:
                 outcomes.append("rejected")
         if outcomes[0] != outcomes[1] or canonical_state(est) != canonical_state(copy_):
-            raise Violation(f"{species.name}: restored copy diverged after {method}{args!r}")
+            raise Violation(f"{species.id}: restored copy diverged after {method}{args!r}")
         if outcomes[0] == "accepted":
             last = timestamp_of(species, method, args, last)
     counts["round_trips"] += 1
@@ -295,16 +292,14 @@ def run_tampering(species: Species, warm_n: int, seed: int, counts: Counter) -> 
         counts["state_refused"] += 1
         return
     except Exception as exc:
-        raise Violation(
-            f"{species.name}.from_state_dict raised {type(exc).__name__}: {exc}"
-        ) from exc
+        raise Violation(f"{species.id}.from_state_dict raised {type(exc).__name__}: {exc}") from exc
     counts["state_accepted"] += 1
     try:
         saved = canonical_state(restored)
     except ValueError as exc:
-        raise Violation(f"{species.name}: accepted state is not strict JSON") from exc
+        raise Violation(f"{species.id}: accepted state is not strict JSON") from exc
     if saved != json.dumps(bad, sort_keys=True, allow_nan=False):
-        raise Violation(f"{species.name}: accepted state does not save back as given")
+        raise Violation(f"{species.id}: accepted state does not save back as given")
     methods = list(species.events)
     try:
         for _ in range(10):
@@ -314,7 +309,7 @@ def run_tampering(species: Species, warm_n: int, seed: int, counts: Counter) -> 
                 last = timestamp_of(species, method, args, last)
     except Violation:
         counts["tampered_later_violations"] += 1
-        counts[f"later[{species.name}]"] += 1
+        counts[f"later[{species.id}]"] += 1
 
 
 def fuzz(max_examples: int, calls_per_example: int) -> Counter:
@@ -328,13 +323,13 @@ def fuzz(max_examples: int, calls_per_example: int) -> Counter:
         suppress_health_check=list(HealthCheck),
     )
     @given(
-        species=st.sampled_from(ZOO),
+        species=st.sampled_from(CONTRACTS),
         warm_n=st.integers(0, 60),
         seed=st.integers(0, 2**32 - 1),
     )
     def run(species: Species, warm_n: int, seed: int) -> None:
         run_plan(species, warm_n, seed, calls_per_example, counts)
-        counts[f"calls[{species.name}]"] += calls_per_example
+        counts[f"calls[{species.id}]"] += calls_per_example
         run_tampering(species, warm_n, seed, counts)
 
     run()
@@ -361,7 +356,7 @@ def test_fuzz_default_run() -> None:
     counts = fuzz(max_examples=400, calls_per_example=30)
     print("\n" + report(counts))
     assert counts["calls"] >= 10_000
-    assert len([k for k in counts if k.startswith("calls[")]) == len(ZOO)
+    assert len([k for k in counts if k.startswith("calls[")]) == len(CONTRACTS)
     assert counts["rejected"] > 0.2 * counts["calls"] and counts["accepted"] > 0.2 * counts["calls"]
     assert counts["state_refused"] > 0
     assert counts["round_trips"] == 400
@@ -379,7 +374,7 @@ def test_harness_catches_a_known_bad_estimator(monkeypatch) -> None:
     error) and an update that mutates before validating are both reported."""
     from online.volume_clock import VolumeClock
 
-    clock_species = next(s for s in ZOO if s.name == "VolumeClock")
+    clock_species = next(s for s in CONTRACTS if s.name == "VolumeClock")
     est = VolumeClock()
     counts: Counter = Counter()
     real = VolumeClock.on_trade

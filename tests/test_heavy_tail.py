@@ -1,6 +1,5 @@
 """HeavyTailDetector and the window CV, against numpy on the raw window."""
 
-import json
 import math
 
 import numpy as np
@@ -174,16 +173,6 @@ def test_flags_heavy_tails_but_not_exponential_data():
 
 
 # ---------------------------------------------------------- input & state
-@given(cv=st.one_of(st.floats(max_value=-1e-300), st.sampled_from([math.inf, None, "1"])))
-def test_bad_cv_rejected_state_unchanged(cv):
-    det = detector_after([1.5, 0.9, math.nan])
-    before = det.state_dict()
-    with pytest.raises(InvalidInputError) as info:
-        det.record(cv)
-    assert info.value.field == "cv"
-    assert det.state_dict() == before
-
-
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -199,19 +188,3 @@ def test_config_rejects_bad_values(field, value):
     with pytest.raises(InvalidInputError) as info:
         HeavyTailConfig(**{field: value})
     assert info.value.field == field
-
-
-def test_state_dict_round_trip_is_exact():
-    det = detector_after([1.5, 0.3, math.nan, 1.21] * 30, min_updates=50)
-    restored = HeavyTailDetector.from_state_dict(json.loads(json.dumps(det.state_dict())))
-    assert restored.state_dict() == det.state_dict()
-    for cv in [1.3, 2.0, 0.1, math.nan] * 10:
-        det.record(cv)
-        restored.record(cv)
-        assert (restored.is_heavy_tailed, restored.kappa_scale) == (
-            det.is_heavy_tailed,
-            det.kappa_scale,
-        )
-    assert restored.state_dict() == det.state_dict()
-    fresh = HeavyTailDetector()
-    assert math.isnan(HeavyTailDetector.from_state_dict(fresh.state_dict()).cv)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -250,39 +250,6 @@ def loaded():
 
 
 @given(
-    field=st.sampled_from(["distance", "timestamp_ms", "adverse_move_bps"]),
-    bad=st.one_of(
-        st.sampled_from([math.nan, math.inf, -math.inf, "x", True]),
-        st.floats(max_value=-1e-300),
-    ),
-)
-def test_bad_fill_rejected_state_unchanged(field, bad):
-    est = loaded()
-    before = est.state_dict()
-    args = {"distance": 1e-4, "timestamp_ms": 10**7, "adverse_move_bps": 2.0}
-    args[field] = bad
-    # a finite negative move is valid (favourable), not bad input
-    assume(not (field == "adverse_move_bps" and isinstance(bad, float) and math.isfinite(bad)))
-    with pytest.raises(InvalidInputError) as info:
-        est.update_from_fill(**args)
-    assert info.value.field == field
-    assert est.state_dict() == before
-
-
-@given(step_back=st.integers(min_value=1, max_value=10**5))
-def test_backwards_fill_rejected_state_unchanged(step_back):
-    est = loaded()
-    before = est.state_dict()
-    last = est.state_dict()["state"]["last_ms"]
-    with pytest.raises(InvalidInputError) as info:
-        est.update_from_fill(1e-4, last - step_back, 1.0)
-    assert info.value.field == "timestamp_ms"
-    with pytest.raises(InvalidInputError):
-        est.advance(last - step_back)
-    assert est.state_dict() == before
-
-
-@given(
     kappa=st.one_of(st.sampled_from([0.0, -1.0, math.nan, math.inf, None]), st.just(2000.0)),
     conf=st.one_of(
         st.sampled_from([0.0, -0.5, math.nan, math.inf, 1.0 + 1e-12, 2.0, None]),
@@ -304,28 +271,6 @@ def test_bad_market_kappa_or_conf_rejected_state_unchanged(kappa, conf):
 
 
 # ------------------------------------------------------------------ state
-def test_state_dict_round_trip_is_exact():
-    rng = np.random.default_rng(31)
-    d, t = fills(seed=31, n=3000, kappa=2500.0, mean_gap_ms=300)
-    moves = [float(m) if i % 2 else None for i, m in enumerate(rng.normal(2.0, 3.0, 3000))]
-    est = fed(d[:1500], t[:1500], kappa_market=1900.0, conf=0.6, moves=moves[:1500])
-    restored = HierarchicalKappa.from_state_dict(json.loads(json.dumps(est.state_dict())))
-    assert restored.state_dict() == est.state_dict()
-    for i in range(1500, 3000):
-        if i == 2200:
-            est.update_market_kappa(2700.0, 0.9)
-            restored.update_market_kappa(2700.0, 0.9)
-        est.update_from_fill(float(d[i]), int(t[i]), moves[i])
-        restored.update_from_fill(float(d[i]), int(t[i]), moves[i])
-        assert restored.posterior == est.posterior
-        assert restored.effective_kappa() == est.effective_kappa()
-    assert restored.state_dict() == est.state_dict()
-    fresh = HierarchicalKappa()
-    assert HierarchicalKappa.from_state_dict(fresh.state_dict()).state_dict() == (
-        fresh.state_dict()
-    )
-
-
 def test_state_dict_rejects_foreign_data():
     sd = loaded().state_dict()
     with pytest.raises(StateDictError):

@@ -119,30 +119,10 @@ def _estimators():
     yield "one_second", OneSecondEWMAVariance(), lambda e, i: e.update(0.1 * i - 2.0, 10 * i)
 
 
-@pytest.mark.parametrize("name,est,step", list(_estimators()), ids=[n for n, *_ in _estimators()])
-def test_state_round_trip_bit_identical(name, est, step):
-    for i in range(40):
-        step(est, i)
-    restored = type(est).from_state_dict(json.loads(json.dumps(est.state_dict())))
-    for i in range(40, 80):
-        step(est, i)
-        step(restored, i)
-    assert json.dumps(restored.state_dict()) == json.dumps(est.state_dict())
-
-
+# overflows specific to each estimator (generic bad input: tests/test_estimator_contracts.py)
 BAD_CALLS = [
-    ("volume_weighted", lambda e: e.update(float("nan"), 1.0, 100), "distance"),
-    ("volume_weighted", lambda e: e.update(-1e-4, 1.0, 100), "distance"),
-    ("volume_weighted", lambda e: e.update(1e-4, 0.0, 100), "size"),
-    ("volume_weighted", lambda e: e.update(1e-4, 1.0, 5), "timestamp_ms"),
     ("volume_weighted", lambda e: e.update(1e300, 1e300, 100), "size"),
-    ("linear_blend", lambda e: e.update_from_fill(float("inf"), 100), "distance"),
-    ("linear_blend", lambda e: e.update_from_fill(1e-4, 5), "timestamp_ms"),
-    ("linear_blend", lambda e: e.update_market_kappa(0.0), "kappa"),
-    ("binary_jump", lambda e: e.update(float("nan")), "log_return"),
-    ("binary_jump", lambda e: e.set_sigma_diffusion(-1.0), "sigma"),
-    ("one_second", lambda e: e.update(float("nan"), 1000), "observation"),
-    ("one_second", lambda e: e.update(1.0, 5), "timestamp_ms"),
+    ("linear_blend", lambda e: e.update_market_kappa(1e-320), "kappa"),
     ("one_second", lambda e: e.update(1e300, 1000), "observation"),
 ]
 

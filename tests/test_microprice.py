@@ -175,19 +175,10 @@ def test_microprice_is_mid_until_fit_valid():
 
 def _bad_calls():
     return [
+        # specific to a quote (generic bad input: tests/test_estimator_contracts.py)
         ("on_book", (100.0, 1.0, 100.0, 1.0, 10)),  # locked
-        ("on_book", (101.0, 1.0, 100.0, 1.0, 10)),  # crossed
-        ("on_book", (float("nan"), 1.0, 101.0, 1.0, 10)),
-        ("on_book", (-1.0, 1.0, 101.0, 1.0, 10)),
-        ("on_book", (100.0, -1.0, 101.0, 1.0, 10)),
-        ("on_book", (100.0, 0.0, 101.0, 0.0, 10)),
-        ("on_book", (100.0, 1.0, float("inf"), 1.0, 10)),
-        ("on_book", (100.0, 1.0, 101.0, 1.0, 4)),  # time backwards
-        ("on_trade", (0.0, True, 10)),
-        ("on_trade", (-3.0, False, 10)),
-        ("on_trade", (float("nan"), True, 10)),
-        ("on_trade", (1.0, "buy", 10)),
-        ("on_trade", (1.0, True, 4)),
+        ("on_book", (-1.0, 1.0, 101.0, 1.0, 10)),  # negative price
+        ("on_book", (100.0, 0.0, 101.0, 0.0, 10)),  # both sizes 0
     ]
 
 
@@ -216,18 +207,7 @@ def test_config_validation():
             MicropriceConfig(**kwargs)
 
 
-def test_state_round_trip_is_exact():
-    events = random_stream(9, 2000)
-    cfg = MicropriceConfig(min_observations=20)
-    a = MicropriceEstimator(cfg)
-    feed(a, events[:1000])
-    assert a.pending_count > 0
-    b = MicropriceEstimator.from_state_dict(json.loads(json.dumps(a.state_dict())))
-    for ev in events[1000:]:
-        feed(a, [ev])
-        feed(b, [ev])
-        assert a.microprice() == b.microprice()
-    assert a.coefficients == b.coefficients and a.state_dict() == b.state_dict()
+def test_state_dict_of_another_kind_is_refused():
     with pytest.raises(StateDictError):
         MicropriceEstimator.from_state_dict({"kind": "MarketKappaFromL2"})
 

@@ -14,8 +14,8 @@ from online.errors import InvalidInputError
 from online.market_params import MarketParams
 from online.unified import UnifiedParameterEstimator
 from validation.data.lobster import MESSAGE_DTYPE, LobsterDay, load_lobster
+from validation.data.replay import ReplayStats, day_until, replay, replay_frame, timestamps_ms
 from validation.data.trade_distances import trade_distances
-from validation.replay import ReplayStats, day_until, replay, replay_frame, timestamps_ms
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/lobster"
 AAPL = DATA / "LOBSTER_SampleFile_AAPL_2012-06-21_1.zip"

@@ -234,7 +234,7 @@ TAMPERING = {
 def test_a_tampered_store_is_refused_by_the_store_the_runner_and_the_cli(
     name, tmp_path, capsys
 ) -> None:
-    from validation.sbc_cli import run
+    from validation.calibration.cli import run
 
     directory = tmp_path / "store"
     _store_of(directory, SEED, [10, 50, 90])
@@ -267,7 +267,7 @@ def test_an_untampered_store_loads_every_record(tmp_path) -> None:
 
 
 def _cli_args(**kw) -> argparse.Namespace:
-    from validation.sbc_cli import add_parser
+    from validation.calibration.cli import add_parser
 
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers(dest="command"))
@@ -277,7 +277,7 @@ def _cli_args(**kw) -> argparse.Namespace:
 
 
 def test_cli_fails_the_bad_prior_and_prints_the_summary(cluster, tmp_path, capsys) -> None:
-    from validation.sbc_cli import run
+    from validation.calibration.cli import run
 
     args = _cli_args(
         replications=10, n_max=20, seed=SEED, bad_prior=True, scheduler=cluster.scheduler_address

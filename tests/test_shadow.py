@@ -14,8 +14,8 @@ import pytest
 from online.conjugate_kappa import ConjugateKappaConfig
 from online.legacy import VolumeWeightedKappaConfig
 from validation.data.lobster import load_lobster
+from validation.data.replay import day_until, timestamps_ms
 from validation.data.trade_distances import trade_distances
-from validation.replay import day_until, timestamps_ms
 from validation.shadow import cli as shadow_cli
 from validation.shadow import run_shadow, summarize, write_shadow_report
 from validation.shadow.run import WARM_UP_MS

@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 import pytest
-from estimator_zoo import ZOO, warm
 
 from online.errors import StateDictError
+from online.testing import CONTRACTS, warm
 
 
 def leaves(value: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
@@ -72,7 +72,7 @@ def first_value(data: dict, of_type: type) -> Any:
     return target
 
 
-@pytest.fixture(scope="module", params=ZOO, ids=[s.name for s in ZOO])
+@pytest.fixture(scope="module", params=CONTRACTS, ids=[s.id for s in CONTRACTS])
 def saved(request) -> tuple[type, dict]:
     est, _ = warm(request.param, 400, seed=5)
     return type(est), json.loads(json.dumps(est.state_dict(), allow_nan=False))
@@ -114,7 +114,7 @@ def test_every_tampering_was_accepted_before_strict_loading():
     (shown on the microprice, whose loader converts with float()/int())."""
     from online.microprice import MicropriceEstimator
 
-    est, _ = warm(next(s for s in ZOO if s.name == "MicropriceEstimator"), 400, seed=5)
+    est, _ = warm(next(s for s in CONTRACTS if s.name == "MicropriceEstimator"), 400, seed=5)
     data = json.loads(json.dumps(est.state_dict()))
     lenient = MicropriceEstimator.from_state_dict.__wrapped__
     accepted = 0
@@ -125,7 +125,7 @@ def test_every_tampering_was_accepted_before_strict_loading():
 
 
 def test_microprice_pending_out_of_time_order_is_refused():
-    est, _ = warm(next(s for s in ZOO if s.name == "MicropriceEstimator"), 400, seed=5)
+    est, _ = warm(next(s for s in CONTRACTS if s.name == "MicropriceEstimator"), 400, seed=5)
     data = json.loads(json.dumps(est.state_dict()))
     late = data["state"]["pending"][-1]
     early = [late[0] - 1, *late[1:]]

@@ -317,19 +317,6 @@ def apply(est, events) -> None:
         {"book": est.on_l2_book, "trade": est.on_trade, "fill": est.on_own_fill}[kind](*args)
 
 
-@pytest.mark.parametrize("version", [V2, V1], ids=["v2", "v1"])
-def test_state_round_trip_mid_stream_is_bit_identical(version):
-    events = full_stream(seed=9, n=1200)
-    est = make(version)
-    apply(est, events[:1500])
-    restored = UnifiedParameterEstimator.from_state_dict(json.loads(json.dumps(est.state_dict())))
-    apply(est, events[1500:])
-    apply(restored, events[1500:])
-    assert json.dumps(restored.state_dict()) == json.dumps(est.state_dict())
-    assert json.dumps(restored.params().to_dict()) == json.dumps(est.params().to_dict())
-    assert restored.counts == est.counts
-
-
 def test_params_finite_once_warm_and_counts():
     est = make()
     events = full_stream(seed=10)
@@ -385,22 +372,6 @@ def test_own_fill_before_book_is_counted_not_used():
 # ----------------------------------------------------------------------------- bad input
 
 
-def test_time_going_backwards_rejected_across_handlers():
-    est = make()
-    est.on_l2_book(*book(MID), 1000)
-    est.on_trade(100.01, 1.0, True, 1500)
-    before = json.dumps(est.state_dict())
-    with pytest.raises(InvalidInputError) as err:
-        est.on_l2_book(*book(MID), 1499)
-    assert err.value.field == "timestamp_ms"
-    with pytest.raises(InvalidInputError):
-        est.on_trade(100.01, 1.0, True, 1499)
-    with pytest.raises(InvalidInputError):
-        est.on_own_fill(100.01, 1.0, True, 1499)
-    assert json.dumps(est.state_dict()) == before
-    est.on_trade(100.01, 1.0, True, 1500)  # equal timestamps are allowed
-
-
 @lru_cache(maxsize=2)
 def warm_state(legacy: bool) -> str:
     est = make(V1 if legacy else V2)
@@ -409,11 +380,11 @@ def warm_state(legacy: bool) -> str:
 
 
 NAN, INF = float("nan"), float("inf")
+# the unified estimator's own ranges (generic bad input: tests/test_estimator_contracts.py)
 BAD = {
-    "price": [NAN, INF, -INF, 0.0, -1.0, 1e13, 1e-9, "1", None, True],
-    "size": [NAN, INF, -INF, 0.0, -1.0, 1e16, "1", None, True],
-    "is_buy": [1, 0, "yes", None, 0.5],
-    "timestamp_ms": [-5, 1.5, NAN, "t", None, True],
+    "price": [-INF, 1e13, 1e-9],
+    "size": [-INF, 1e16],
+    "is_buy": [1, 0, 0.5],
 }
 
 
@@ -447,14 +418,8 @@ def test_bad_trade_and_fill_leave_state_unchanged(legacy, field, data):
     _check_rejected(legacy, call(lambda e: e.on_own_fill), field)
 
 
-@pytest.mark.parametrize("legacy", [False, True])
-def test_backwards_trade_and_fill_leave_state_unchanged(legacy):
-    _check_rejected(legacy, lambda e, t: e.on_trade(100.0, 1.0, True, t - 1), "timestamp_ms")
-    _check_rejected(legacy, lambda e, t: e.on_own_fill(100.0, 1.0, True, t - 1), "timestamp_ms")
-
-
 @settings(max_examples=20)
-@given(legacy=st.booleans(), bad=st.sampled_from([NAN, INF, -INF, 1e9, -1e9, "1", True]))
+@given(legacy=st.booleans(), bad=st.sampled_from([-INF, 1e9, -1e9]))
 def test_bad_adverse_move_leaves_state_unchanged(legacy, bad):
     _check_rejected(
         legacy, lambda e, t: e.on_own_fill(100.0, 1.0, True, t, bad), "adverse_move_bps"

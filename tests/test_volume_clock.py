@@ -198,27 +198,6 @@ def test_intensity_consistent_while_ewma_of_reciprocal_is_biased_up():
 BAD_POSITIVE = [0.0, -1.0, math.nan, math.inf, -math.inf, "1.0", None, True]
 
 
-@pytest.mark.parametrize("field", ["price", "size", "timestamp_ms"])
-def test_bad_input_rejected_and_state_unchanged(field):
-    clock = VolumeClock(VolumeClockConfig(initial_threshold=100.0, max_threshold=500.0))
-    prices, sizes, times = _random_trades(5, 300)
-    _run(clock, prices, sizes, times)
-    last_t = int(times[-1])
-    bads = (
-        [last_t - 1, -5, 1.5, math.nan, "7", None, True]
-        if field == "timestamp_ms"
-        else BAD_POSITIVE
-    )
-    for bad in bads:
-        args = {"price": 10.0, "size": 50.0, "timestamp_ms": last_t + 10}
-        args[field] = bad
-        before = _state_json(clock)
-        with pytest.raises(InvalidInputError) as err:
-            clock.on_trade(**args)
-        assert err.value.field == field
-        assert _state_json(clock) == before
-
-
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -237,20 +216,6 @@ def test_bad_config_rejected(kwargs):
     with pytest.raises(InvalidInputError) as err:
         VolumeClockConfig(**kwargs)
     assert err.value.field in kwargs
-
-
-def test_state_round_trip_continues_bit_identically():
-    cfg = VolumeClockConfig(initial_threshold=100.0, max_threshold=3000.0)
-    prices, sizes, times = _random_trades(7, 4000, integer_sizes=False)
-    a = VolumeClock(cfg)
-    _run(a, prices[:2000], sizes[:2000], times[:2000])
-    b = VolumeClock.from_state_dict(json.loads(json.dumps(a.state_dict())))
-    assert _state_json(b) == _state_json(a)
-    rest = prices[2000:], sizes[2000:], times[2000:]
-    got_a, got_b = _run(a, *rest), _run(b, *rest)
-    assert got_a == got_b and len(got_a) > 50
-    assert _state_json(a) == _state_json(b)
-    assert a.intensity_per_s == b.intensity_per_s and a.threshold == b.threshold
 
 
 def test_state_dict_rejects_other_kinds():

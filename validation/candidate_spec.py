@@ -1,7 +1,7 @@
 """User candidates: ``FAMILY=package.module:function`` specs, as in ``--candidate``.
 
 A candidate is any importable function with its family's signature
-(:mod:`validation.registry`), e.g. for ``"kappa"`` ``(KappaData, GammaPrior) -> posterior``
+(:mod:`validation.families`), e.g. for ``"kappa"`` ``(KappaData, GammaPrior) -> posterior``
 with ``mean``, ``sd``, ``cdf``, ``ppf`` and ``interval``. A spec names the family and the
 function; :func:`candidates_from_specs` imports them and overlays them on the production
 candidates, so checks of other families keep running on the estimators of :mod:`online`.
@@ -21,7 +21,8 @@ import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from validation.registry import FAMILIES, Candidate
+from validation.candidates import correct_candidates
+from validation.families import FAMILIES, Candidate
 
 
 class CandidateSpecError(ValueError):
@@ -83,10 +84,8 @@ def parse_candidate_spec(text: str) -> CandidateSpec:
 def candidates_from_specs(
     specs: Iterable[str | CandidateSpec],
 ) -> dict[str, Candidate | None]:
-    """The production candidates (:func:`validation.suite.correct_candidates`) with each
+    """The production candidates (:func:`validation.candidates.correct_candidates`) with each
     spec's family replaced by its function. Giving one family twice is an error."""
-    from validation.suite import correct_candidates
-
     candidates = correct_candidates()
     seen: dict[str, str] = {}
     for spec in specs:

@@ -35,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from validation import baseline_cli, sbc_cli, suite
+from validation import baseline_cli, suite
 from validation.baseline import Baseline, BaselineError, load_baseline
 from validation.candidate_spec import CandidateSpec, CandidateSpecError, candidates_from_specs
 from validation.cli_args import (
@@ -49,7 +49,7 @@ from validation.cli_args import (
     seed,
 )
 from validation.cli_warnings import known_third_party_warnings_silenced
-from validation.registry import Candidate
+from validation.families import Candidate
 from validation.shadow import cli as shadow_cli
 from validation.verdict import FindingStatus, Verdict, classify
 
@@ -68,7 +68,7 @@ def _add_candidate_option(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FAMILY=MODULE:FUNCTION",
         help="run the checks of FAMILY on this function instead of the production estimator "
-        "(repeatable, one per family; signatures in validation/registry.py)",
+        "(repeatable, one per family; signatures in validation/families.py)",
     )
 
 
@@ -140,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_candidate_option(check)
 
     sub.add_parser("list", help="list the checks and the catalogue entries")
+    # validation.calibration imports ArviZ: imported here, inside main's warning filters
+    from validation.calibration import cli as sbc_cli
+
     sbc_cli.add_parser(sub)
     shadow_cli.add_parser(sub)
     baseline_cli.add_parser(sub)
@@ -213,7 +216,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if isinstance(baseline, int):
         return baseline
     if args.fit_cache is not None:
-        from validation.reference_fits import set_fit_cache_dir
+        from validation.agreement.reference_fits import set_fit_cache_dir
 
         set_fit_cache_dir(args.fit_cache)
     tracer = None
@@ -328,6 +331,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         return _cmd_check(args.name, args.seed, args.candidate)
     if args.command == "sbc":
+        from validation.calibration import cli as sbc_cli
+
         return sbc_cli.run(args)
     if args.command == "shadow":
         return shadow_cli.run(args)

@@ -7,7 +7,7 @@ Installed as the ``pytest11`` entry point ``validation.pytest_plugin`` (or enabl
   (``python -m validation list``) on ``candidate`` (a function of the check's family, or a
   ``"FAMILY=module:function"`` spec) through :func:`validation.suite.run_checks` and returns
   its :class:`~validation.results.CheckResult`, with the seed
-  ``validation.suite.check_seed(--validation-seed, name)`` as in ``python -m validation
+  ``validation.families.check_seed(--validation-seed, name)`` as in ``python -m validation
   check NAME --seed S``. The statistic, threshold, stated
   false-alarm rate, seed, status and candidate are attached to the test's JUnit XML entry
   (``record_property``, names prefixed ``validation_``);
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from validation.registry import Candidate
+from validation.families import Candidate
 from validation.results import CheckResult
 
 DEFAULT_FA_BUDGET = 0.01

@@ -1,13 +1,29 @@
-"""The structured result every validation check returns."""
+"""The structured result every validation check returns.
+
+``CheckResult.details`` holds the numbers behind a verdict. Besides plain JSON values it may
+hold *typed parts*: objects with a ``to_json()`` method (e.g.
+:class:`validation.calibration.uniformity.UniformityTest`,
+:class:`validation.calibration.coverage.CoverageTable`), written to JSON through
+``to_json()`` and found by type with :meth:`CheckResult.parts`, so a report reads their
+attributes instead of looking for keys.
+
+Example::
+
+    >>> r = CheckResult("x", Status.PASS, 0.0, 1.0, details={"a": [Status.PASS]})
+    >>> r.parts(Status)
+    [('a.0', <Status.PASS: 'pass'>)]
+"""
 
 from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Status(StrEnum):
@@ -97,9 +113,15 @@ class CheckResult:
     def failed(self) -> bool:
         return self.status is Status.FAIL
 
+    def parts(self, cls: type[T]) -> list[tuple[str, T]]:
+        """Every ``(path, part)`` of type ``cls`` in ``details`` (depth-first, through dicts,
+        lists and dataclass fields); the path joins keys, indices and field names with dots."""
+        return find_parts(self.details, cls)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; non-finite floats become strings so the JSON stays valid."""
-        out = asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}  # details: to_json, not asdict
+        out["data_files"] = [asdict(f) for f in self.data_files]
         out["status"] = self.status.value
         out["kind"] = self.kind.value
         return _json_safe(out)
@@ -124,7 +146,29 @@ class CheckResult:
         )
 
 
+def find_parts(node: Any, cls: type[T], path: str = "") -> list[tuple[str, T]]:
+    """Every ``(path, part)`` of type ``cls`` under ``node`` (see :meth:`CheckResult.parts`)."""
+    if isinstance(node, cls):
+        return [(path, node)]
+    if isinstance(node, dict):
+        children = [(str(k), v) for k, v in node.items()]
+    elif isinstance(node, list | tuple):
+        children = [(str(i), v) for i, v in enumerate(node)]
+    elif is_dataclass(node) and not isinstance(node, type):
+        children = [(f.name, getattr(node, f.name)) for f in fields(node)]
+    else:
+        return []
+    found: list[tuple[str, T]] = []
+    for key, child in children:
+        found += find_parts(child, cls, f"{path}.{key}" if path else key)
+    return found
+
+
 def _json_safe(obj: Any) -> Any:
+    if hasattr(obj, "to_json") and callable(obj.to_json):  # a typed part of the details
+        return _json_safe(obj.to_json())
+    if is_dataclass(obj) and not isinstance(obj, type):  # as dataclasses.asdict would
+        return _json_safe({f.name: getattr(obj, f.name) for f in fields(obj)})
     if isinstance(obj, float) and not math.isfinite(obj):
         return repr(obj)
     if isinstance(obj, dict):

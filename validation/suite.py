@@ -9,14 +9,12 @@ a report is reproducible from ``(suite, seed)`` and the recorded package version
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from validation.candidate_spec import candidate_label
-from validation.registry import Candidate, CheckSpec
+from validation.candidates import correct_candidates
+from validation.families import Candidate, CheckSpec, check_seed
 from validation.results import CheckResult, Status
 
 SUITES = ("quick", "full")
@@ -40,30 +38,6 @@ def all_checks() -> list[CheckSpec]:
 
 def checks_by_name() -> dict[str, CheckSpec]:
     return {c.name: c for c in all_checks()}
-
-
-def correct_candidates() -> dict[str, Candidate | None]:
-    """The production estimators, one candidate per family (``None`` for reference checks)."""
-    from validation.candidates import covariance, ewma, intensity, jumps, kappa, stochastic_vol
-    from validation.market.feed import run_unified
-
-    return {
-        "kappa": kappa.conjugate_kappa,
-        "hierarchical": kappa.hierarchical_kappa,
-        "jumps": jumps.soft_jumps,
-        "ewma": ewma.hybrid_ewma,
-        "covariance": covariance.parameter_covariance,
-        "intensity": intensity.volume_clock_intensity,
-        "stochastic_vol": stochastic_vol.stochastic_vol_fit,
-        "unified": run_unified,
-        "reference": None,
-    }
-
-
-def check_seed(base_seed: int, name: str) -> int:
-    """A per-check seed: independent streams for different checks under one base seed."""
-    seq = np.random.SeedSequence([base_seed, zlib.crc32(name.encode())])
-    return int(seq.generate_state(1)[0])
 
 
 @dataclass

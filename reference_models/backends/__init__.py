@@ -25,6 +25,8 @@ import importlib
 import importlib.util
 from typing import TYPE_CHECKING
 
+from reference_models.settings import BACKENDS
+
 if TYPE_CHECKING:
     from reference_models.backends.base import Backend
 
@@ -34,8 +36,8 @@ _MODULES = {
     "jax": "reference_models.backends.blackjax_nuts",
 }
 _REQUIRES = {"pymc": ("pymc",), "nutpie": ("nutpie",), "jax": ("jax", "blackjax")}
-_EXTRAS = {"pymc": "", "nutpie": "nutpie", "jax": "jax"}
-BACKENDS = ("auto", *_MODULES)
+_EXTRAS = {"pymc": "validation", "nutpie": "test", "jax": "jax"}
+__all__ = ["BACKENDS", "get_backend", "is_available", "resolve_backend"]
 
 
 def is_available(name: str) -> bool:

@@ -23,7 +23,7 @@ from reference_models.diagnostics import ConvergenceGate, Diagnostics, diagnose
 
 if TYPE_CHECKING:
     from reference_models.base import ReferenceModel
-    from reference_models.sampling import SamplerSettings
+    from reference_models.settings import SamplerSettings
 
 
 class Backend(ABC):

@@ -26,7 +26,7 @@ from reference_models.backends.base import Backend
 from reference_models.base import CompiledPyMC, ReferenceModel
 
 if TYPE_CHECKING:
-    from reference_models.sampling import SamplerSettings
+    from reference_models.settings import SamplerSettings
 
 _JITTER_RETRIES = 10
 _fingerprints: weakref.WeakKeyDictionary[ReferenceModel, str] = weakref.WeakKeyDictionary()

@@ -18,7 +18,7 @@ from validation.agreement import (
     kappa,
     stochastic_vol,
 )
-from validation.registry import CheckSpec
+from validation.families import CheckSpec
 
 CHECKS: list[CheckSpec] = [
     *kappa.CHECKS,

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from validation.reference_fits import reference_model
+from validation.agreement.reference_fits import reference_model
 
 __all__ = ["draws_of", "mcmc_seed", "reference_model"]
 

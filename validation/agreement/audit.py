@@ -1,9 +1,9 @@
 """Measured failure rates: run a check on one candidate over many consecutive seeds.
 
 On a correct candidate the FAIL fraction is the check's measured false-alarm rate; on a
-known-bad candidate it is the detection rate. The 95% Clopper-Pearson interval comes from
-``scipy.stats.binomtest(...).proportion_ci(method="exact")``. INCONCLUSIVE verdicts are counted
-separately and excluded from the denominator (they are neither passes nor failures).
+known-bad candidate it is the detection rate; both are measured by
+:func:`validation.failure_rate.measure_failure_rate` (95% Clopper-Pearson interval,
+INCONCLUSIVE runs counted separately and left out of the denominator).
 
 Command for the numbers quoted in the report (cheap checks; MCMC checks take minutes)::
 
@@ -14,74 +14,8 @@ Command for the numbers quoted in the report (cheap checks; MCMC checks take min
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from scipy import stats
-
-from validation.registry import Candidate, CheckSpec
-from validation.results import Status
-
-
-@dataclass(frozen=True)
-class FailureRate:
-    """FAIL count of one check on one candidate over ``n_seeds`` consecutive seeds."""
-
-    check: str
-    candidate: str
-    n_seeds: int
-    seed0: int
-    failures: int
-    inconclusive: int
-    rate: float
-    ci_low: float
-    ci_high: float
-    max_statistic: float
-    min_statistic: float
-    threshold: float
-
-
-def measure_failure_rate(
-    spec: CheckSpec,
-    candidate: Candidate,
-    n_seeds: int = 100,
-    seed0: int = 0,
-    progress: Callable[[int, int], None] | None = None,
-) -> FailureRate:
-    """Run ``spec`` on ``candidate`` with seeds ``seed0 .. seed0 + n_seeds - 1``."""
-    failures = inconclusive = 0
-    stats_seen: list[float] = []
-    threshold = float("nan")
-    for i in range(n_seeds):
-        result = spec.run(candidate, seed0 + i)
-        if result.status is Status.INCONCLUSIVE:
-            inconclusive += 1
-        else:
-            failures += result.status is Status.FAIL
-            stats_seen.append(result.statistic)
-        threshold = result.threshold
-        if progress is not None:
-            progress(i + 1, n_seeds)
-    decided = n_seeds - inconclusive
-    ci = (
-        stats.binomtest(failures, decided).proportion_ci(confidence_level=0.95, method="exact")
-        if decided
-        else None
-    )
-    return FailureRate(
-        check=spec.name,
-        candidate=getattr(candidate, "__name__", repr(candidate)),
-        n_seeds=n_seeds,
-        seed0=seed0,
-        failures=failures,
-        inconclusive=inconclusive,
-        rate=failures / decided if decided else float("nan"),
-        ci_low=float(ci.low) if ci else float("nan"),
-        ci_high=float(ci.high) if ci else float("nan"),
-        max_statistic=max(stats_seen, default=float("nan")),
-        min_statistic=min(stats_seen, default=float("nan")),
-        threshold=threshold,
-    )
+from validation.failure_rate import measure_failure_rate
 
 
 def _cheap_runs():
@@ -124,10 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.mcmc:
         runs += [(s, c, s0, args.mcmc) for s, c, s0 in _mcmc_runs()]
     for spec, candidate, seed0, n in runs:
-        m = measure_failure_rate(spec, candidate, n_seeds=n, seed0=seed0)
+        m = measure_failure_rate(spec.run, candidate, n_seeds=n, seed0=seed0)
         print(
             f"{m.check:38s} {m.candidate:22s} seeds {m.seed0}..{m.seed0 + n - 1}: "
-            f"{m.failures}/{n - m.inconclusive} failed (inconclusive {m.inconclusive}), "
+            f"{m.failures}/{m.decided} failed (inconclusive {m.inconclusive}), "
             f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}], "
             f"max statistic {m.max_statistic:.3g} vs threshold {m.threshold:.3g}"
         )

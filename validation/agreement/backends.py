@@ -33,7 +33,6 @@ from ``POWER_SEED0``)::
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -47,7 +46,7 @@ from scipy import stats
 from validation.agreement._common import Timer
 from validation.agreement._reference import mcmc_seed, reference_model
 from validation.agreement.posterior import arviz_without_numba, bonferroni_z, ess_thin
-from validation.registry import Candidate, CheckSpec
+from validation.families import Candidate, CheckSpec
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, simulate_jumps
 
@@ -170,7 +169,7 @@ def compare_draws(
 @functools.lru_cache(maxsize=8)
 def _pymc_fit(module: str, seed: int):
     from reference_models.sampling import SamplerSettings
-    from validation.reference_fits import fit
+    from validation.agreement.reference_fits import fit
 
     scenario = SCENARIOS[module]
     model = reference_model(module, **scenario.build)
@@ -274,17 +273,16 @@ POWER_SEED0 = 1_000
 def measure_rates(module: str, false_alarm_seeds: int, power_seeds: int) -> list:
     """FAIL rates of ``agreement.jax_vs_pymc.<module>``: correct JAX model over
     ``false_alarm_seeds`` seeds, known-bad (rate and scale swapped) over ``power_seeds``."""
-    from validation.agreement.audit import measure_failure_rate
+    from validation.failure_rate import measure_failure_rate
 
     spec = next(c for c in CHECKS if c.name.endswith(module))
-    out = [measure_failure_rate(spec, None, false_alarm_seeds, FALSE_ALARM_SEED0)]
+    out = [measure_failure_rate(spec.run, None, false_alarm_seeds, FALSE_ALARM_SEED0)]
     if power_seeds and module != "jump_mixture":
 
         def swapped(candidate, seed):
             return run_check(module, seed, swap_rate_and_scale=True)
 
-        bad = dataclasses.replace(spec, run=swapped)
-        out.append(measure_failure_rate(bad, swapped, power_seeds, POWER_SEED0))
+        out.append(measure_failure_rate(swapped, swapped, power_seeds, POWER_SEED0))
     return out
 
 
@@ -297,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     for m in measure_rates(args.module, args.seeds, args.power_seeds):
         print(
             f"{m.check} {m.candidate:12s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
-            f"{m.failures}/{m.n_seeds - m.inconclusive} failed ({m.inconclusive} inconclusive), "
+            f"{m.failures}/{m.decided} failed ({m.inconclusive} inconclusive), "
             f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}], statistic in "
             f"[{m.min_statistic:.3g}, {m.max_statistic:.3g}] vs {m.threshold:.3g}",
             flush=True,

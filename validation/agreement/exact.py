@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from validation.agreement._common import CandidateError, Timer, call_candidate, fail_result
-from validation.registry import Candidate, CheckSpec, CovariancePath
+from validation.families import Candidate, CheckSpec, CovariancePath
 from validation.results import CheckResult, Status
 from validation.scenarios import (
     IrregularSeries,

@@ -28,12 +28,11 @@ the candidate. The Jensen-biased ``EWMA(1/dt)`` gives intensities several times 
 Measured rates (false alarms on the production candidate, detection of the catalogue entry
 ``intensity.ewma_of_reciprocal_dt`` on seeds 1000..1099)::
 
-    python -c "from validation.agreement.intensity import main; main(['--seeds', '1000'])"
+    python -m validation.catalogue.intensity_rates --seeds 1000
 """
 
 from __future__ import annotations
 
-import argparse
 import functools
 import math
 
@@ -42,8 +41,7 @@ from scipy import stats
 
 from online.volume_clock import VolumeClockConfig
 from validation.agreement._common import CandidateError, Timer, call_candidate, fail_result
-from validation.agreement.audit import FailureRate, measure_failure_rate
-from validation.registry import Candidate, CheckSpec
+from validation.families import Candidate, CheckSpec
 from validation.results import CheckResult, Status
 from validation.scenarios import BucketDurations, simulate_bucket_durations
 
@@ -160,37 +158,3 @@ CHECKS = [
         "buckets)",
     ),
 ]
-
-FALSE_ALARM_SEED0 = 50_000
-"""First seed of the false-alarm measurement on the production candidate."""
-POWER_SEED0 = 1_000
-"""First seed of the detection measurement (the catalogue audit's seeds 1000..)."""
-
-
-def measure_rates(false_alarm_seeds: int = 1000, power_seeds: int = 100) -> list[FailureRate]:
-    """FAIL rates of the check: on the production ``VolumeClock`` candidate over
-    ``false_alarm_seeds`` seeds from FALSE_ALARM_SEED0 (the measured false-alarm rate), and on
-    the catalogue's ``EWMA(1/dt)`` over ``power_seeds`` seeds from POWER_SEED0 (detection)."""
-    from validation.candidates.intensity import volume_clock_intensity
-    from validation.catalogue.intensity_bugs import ewma_of_reciprocal_intensity
-
-    spec = CHECKS[0]
-    return [
-        measure_failure_rate(spec, volume_clock_intensity, false_alarm_seeds, FALSE_ALARM_SEED0),
-        measure_failure_rate(spec, ewma_of_reciprocal_intensity, power_seeds, POWER_SEED0),
-    ]
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="False-alarm and detection rates of " + NAME)
-    parser.add_argument("--seeds", type=int, default=1000, help="false-alarm seeds")
-    parser.add_argument("--power-seeds", type=int, default=100)
-    args = parser.parse_args(argv)
-    for m in measure_rates(args.seeds, args.power_seeds):
-        print(
-            f"{m.check} {m.candidate:30s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
-            f"{m.failures}/{m.n_seeds - m.inconclusive} failed, rate {m.rate:.4f} "
-            f"[95% CI {m.ci_low:.4f}, {m.ci_high:.4f}], |z| in [{m.min_statistic:.3g}, "
-            f"{m.max_statistic:.3g}] vs {m.threshold:.3g}"
-        )
-    return 0

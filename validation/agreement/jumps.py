@@ -16,7 +16,7 @@ import numpy as np
 from scipy import special, stats
 
 from validation.agreement._common import CandidateError, Timer, call_candidate, fail_result
-from validation.registry import Candidate, CheckSpec
+from validation.families import Candidate, CheckSpec
 from validation.results import CheckResult, Status
 from validation.scenarios import simulate_jumps
 

@@ -49,7 +49,7 @@ from validation.agreement._common import CandidateError, Timer, call_candidate, 
 from validation.agreement._reference import mcmc_seed, reference_model
 from validation.agreement.jumps import TRUE_PI, TRUE_SIGMA_D, TRUE_SIGMA_J, valid_parameters
 from validation.agreement.posterior import arviz_without_numba
-from validation.registry import Candidate, CheckSpec
+from validation.families import Candidate, CheckSpec
 from validation.results import CheckResult, Status
 from validation.scenarios import simulate_jumps
 
@@ -93,7 +93,7 @@ class Reference:
 @functools.lru_cache(maxsize=8)
 def reference(seed: int) -> Reference:
     """Fit the mixture reference to the returns of ``seed`` (memoised per process)."""
-    from validation.reference_fits import fit
+    from validation.agreement.reference_fits import fit
 
     returns = scenario_returns(seed)
     result = fit(

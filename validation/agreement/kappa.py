@@ -24,7 +24,7 @@ from online.hierarchical_kappa import HierarchicalKappaConfig
 from validation.agreement._common import CandidateError, Timer, call_candidate, fail_result
 from validation.agreement._reference import draws_of, mcmc_seed, reference_model
 from validation.agreement.posterior import PosteriorComparison, compare_posterior
-from validation.registry import Candidate, CheckSpec
+from validation.families import Candidate, CheckSpec
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, simulate_hierarchical, simulate_kappa
 
@@ -69,7 +69,7 @@ def _kappa_scenario(seed: int):
 
 @functools.lru_cache(maxsize=8)
 def _kappa_fit(seed: int):
-    from validation.reference_fits import fit
+    from validation.agreement.reference_fits import fit
 
     prior, _, used = _kappa_scenario(seed)
     model = reference_model("gamma_exponential", prior_alpha=prior.alpha, prior_beta=prior.beta)
@@ -87,7 +87,7 @@ def _hier_scenario(seed: int):
 
 @functools.lru_cache(maxsize=8)
 def _hier_fit(seed: int):
-    from validation.reference_fits import fit
+    from validation.agreement.reference_fits import fit
 
     data, used = _hier_scenario(seed)
     model = reference_model("hierarchical_kappa", n_groups=1, market="pinned", a0=HIER_A0)

@@ -54,7 +54,7 @@ import numpy as np
 from arviz.utils import Numba
 from scipy import stats
 
-from validation.registry import PosteriorLike
+from validation.families import PosteriorLike
 
 SUMMARIES = ("mean", "sd", "q025", "q500", "q975", "interval_low", "interval_high")
 QUANTILES = {"q025": 0.025, "q500": 0.5, "q975": 0.975}

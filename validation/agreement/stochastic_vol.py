@@ -3,7 +3,7 @@
 Scenario: ``r_t = exp(h_t / 2) eps_t``, ``h_{t+1} - mu = phi (h_t - mu) + xi eta_t`` with
 ``corr(eps_t, eta_t) = rho`` (leverage), ``N_PATH`` buckets, Gaussian eps and eta
 (:func:`simulate_sv_returns`). The candidate (family ``"stochastic_vol"``) streams the
-returns and reports :class:`validation.registry.SvFit` (phi, mu, xi, leverage). Two parts,
+returns and reports :class:`validation.families.SvFit` (phi, mu, xi, leverage). Two parts,
 both must pass:
 
 1. **exactness**: each estimate equals the batch computation of the formulas in
@@ -37,7 +37,7 @@ from scipy import signal, stats
 
 from online.stochastic_vol import StochasticVolConfig
 from validation.agreement._common import CandidateError, Timer, call_candidate, fail_result
-from validation.registry import Candidate, CheckSpec, SvFit
+from validation.families import Candidate, CheckSpec, SvFit
 from validation.results import CheckResult, Status
 
 NAME = "recovery.stochastic_vol"

@@ -48,7 +48,7 @@ from validation.calibration.sbc_vectorised import (
     VECTORISED_SETTINGS,
     run_vectorised_ranks,
 )
-from validation.registry import CheckSpec
+from validation.families import CheckSpec
 
 CHECKS: list[CheckSpec] = [
     CheckSpec(

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from validation.calibration.coverage import coverage_table, rows_as_dicts
+from validation.calibration.coverage import CoverageTable, coverage_table
 from validation.calibration.uniformity import uniformity_test
 from validation.results import CheckResult, Status
 
@@ -68,8 +68,8 @@ def exact_pit_result(
         "n_replications": int(np.asarray(pit).size),
         "alpha": alpha,
         "pit": np.asarray(pit, dtype=float).tolist(),
-        "uniformity": uni.details(),
-        "coverage": rows_as_dicts(rows),
+        "uniformity": uni,
+        "coverage": CoverageTable(tuple(rows)),
         **extra,
     }
     return CheckResult(

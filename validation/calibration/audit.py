@@ -2,9 +2,10 @@
 
 A check run on a correct candidate over seeds seed0 .. seed0 + n - 1 gives independent
 Bernoulli(false-alarm rate) outcomes; the rate is reported with its exact Clopper-Pearson 95%
-interval. Measuring at a large alpha (0.05) as well as at the default shows that the test's
-level is right where it can be seen with a few hundred seeds; at alpha = 0.001 a few hundred
-seeds can only bound it.
+interval (:mod:`validation.failure_rate`; INCONCLUSIVE runs are counted separately and left
+out of the denominator). Measuring at a large alpha (0.05) as well as at the default shows
+that the test's level is right where it can be seen with a few hundred seeds; at alpha =
+0.001 a few hundred seeds can only bound it.
 
 Measured (the commands below; 2-core machine shared with other jobs):
 
@@ -27,11 +28,8 @@ or ``python -m pytest tests/test_calibration_sbc.py -m audit``.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-from scipy import stats
 
 from validation.calibration._sbc import Progress
 from validation.calibration.sbc_exact import (
@@ -41,27 +39,19 @@ from validation.calibration.sbc_exact import (
 )
 from validation.calibration.sbc_plugin import PluginSbcSettings, run_hierarchical_plugin_coverage
 from validation.candidates.kappa import conjugate_kappa, hierarchical_kappa
-from validation.registry import Candidate
-from validation.results import CheckResult, Status
+from validation.failure_rate import SeedFailureRate, measure_failure_rate
+from validation.families import Candidate
+from validation.results import CheckResult
 
 AUDIT_SEED0 = 1_000_000
 """First audit seed (away from the small seeds the tests use)."""
 
 
-@dataclass(frozen=True)
-class FalseAlarmAudit:
-    """FAIL count of one check at one level over ``n_seeds`` seeds, with a 95% CP interval."""
+@dataclass(frozen=True, kw_only=True)
+class FalseAlarmAudit(SeedFailureRate):
+    """The FAIL rate of one check at one level ``alpha`` (:mod:`validation.failure_rate`)."""
 
-    check: str
     alpha: float
-    n_seeds: int
-    failures: int
-    inconclusive: int
-    rate: float
-    ci_low: float
-    ci_high: float
-    seconds: float
-    failed_seeds: tuple[int, ...]
 
 
 def measure_false_alarm_rate(
@@ -72,30 +62,9 @@ def measure_false_alarm_rate(
     seed0: int = AUDIT_SEED0,
     progress: Progress | None = None,
 ) -> FalseAlarmAudit:
-    """Run ``run(candidate, seed)`` for n_seeds seeds and count FAILs."""
-    start = time.perf_counter()
-    failed, inconclusive, name = [], 0, ""
-    for k in range(n_seeds):
-        res = run(candidate, seed0 + k)
-        name = res.name
-        if res.status is Status.FAIL:
-            failed.append(seed0 + k)
-        inconclusive += res.status is Status.INCONCLUSIVE
-        if progress:
-            progress(k + 1, n_seeds)
-    ci = stats.binomtest(len(failed), n_seeds).proportion_ci(0.95, method="exact")
-    return FalseAlarmAudit(
-        check=name,
-        alpha=alpha,
-        n_seeds=n_seeds,
-        failures=len(failed),
-        inconclusive=int(inconclusive),
-        rate=len(failed) / n_seeds,
-        ci_low=float(ci.low),
-        ci_high=float(ci.high),
-        seconds=time.perf_counter() - start,
-        failed_seeds=tuple(failed),
-    )
+    """Run ``run(candidate, seed)`` for n_seeds seeds and measure its FAIL rate."""
+    measured = measure_failure_rate(run, candidate, n_seeds, seed0, progress)
+    return FalseAlarmAudit(**dataclasses.asdict(measured), alpha=alpha)
 
 
 def exact_pit_audit(

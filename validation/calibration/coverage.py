@@ -10,18 +10,21 @@ Over N independent replications of an exact posterior the number of covering int
 exactly Binomial(N, c). The acceptance band at test level a is the equal-tailed binomial
 quantile range [F^-1(a/2), F^-1(1 - a/2)] of Binomial(N, c) (``scipy.stats.binom.interval``):
 a correct posterior falls outside it with probability <= a. The Clopper-Pearson interval is
-reported as a confidence interval for the true coverage.
+reported as a confidence interval for the true coverage
+(:func:`validation.failure_rate.clopper_pearson`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from validation.registry import PosteriorLike
+from validation.failure_rate import clopper_pearson
+from validation.families import PosteriorLike
 
 LEVELS = (0.5, 0.8, 0.95)
 KINDS = ("central", "lower", "upper")
@@ -88,7 +91,7 @@ def coverage_row(kind: str, nominal: float, covered: np.ndarray, alpha: float) -
     c = np.asarray(covered, dtype=bool)
     n, k = int(c.size), int(np.count_nonzero(c))
     lo, hi = binomial_band(n, nominal, alpha)
-    ci = stats.binomtest(k, n).proportion_ci(confidence_level=1.0 - alpha, method="exact")
+    ci_low, ci_high = clopper_pearson(k, n, 1.0 - alpha)
     return CoverageRow(
         kind=kind,
         nominal=float(nominal),
@@ -98,8 +101,8 @@ def coverage_row(kind: str, nominal: float, covered: np.ndarray, alpha: float) -
         shortfall=float(nominal) - k / n,
         count_low=lo,
         count_high=hi,
-        ci_low=float(ci.low),
-        ci_high=float(ci.high),
+        ci_low=ci_low,
+        ci_high=ci_high,
         alpha=float(alpha),
     )
 
@@ -157,15 +160,28 @@ def stack_indicators(per_replication: list[dict[str, list[bool]]]) -> dict[str, 
     return {k: np.array([r[k] for r in per_replication], dtype=bool).T for k in KINDS}
 
 
-def rows_as_dicts(rows: list[CoverageRow]) -> list[dict[str, Any]]:
-    """JSON-serialisable coverage table, with the ``outside_band`` flag."""
-    return [
-        {
-            **asdict(r),
-            "band_low": r.band_low,
-            "band_high": r.band_high,
-            "outside_band": r.outside_band,
-            "excursion": r.excursion,
-        }
-        for r in rows
-    ]
+@dataclass(frozen=True)
+class CoverageTable:
+    """Coverage rows of one check, a typed part of ``CheckResult.details`` (the report reads
+    the rows' attributes; :meth:`to_json` is the JSON table, each row with its band,
+    ``outside_band`` flag and excursion)."""
+
+    rows: tuple[CoverageRow, ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[CoverageRow]:
+        return iter(self.rows)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                **asdict(r),
+                "band_low": r.band_low,
+                "band_high": r.band_high,
+                "outside_band": r.outside_band,
+                "excursion": r.excursion,
+            }
+            for r in self.rows
+        ]

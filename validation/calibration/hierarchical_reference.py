@@ -50,7 +50,7 @@ class MarginalOwnPosterior:
     """p(kappa_own | own, market data) as a finite mixture of Gammas (quadrature nodes).
 
     Component j is Gamma(a0 + n, a0 / kappa_m_j + S) (shape-rate) with weight w_j; weights sum
-    to 1. Implements the :class:`validation.registry.PosteriorLike` protocol.
+    to 1. Implements the :class:`validation.families.PosteriorLike` protocol.
     """
 
     shape: float

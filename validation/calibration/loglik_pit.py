@@ -55,7 +55,7 @@ from validation.calibration._sbc import (
 )
 from validation.calibration.sbc_exact import ExactSbcSettings
 from validation.calibration.uniformity import uniformity_test
-from validation.registry import Candidate, PosteriorLike
+from validation.families import Candidate, PosteriorLike
 from validation.results import CheckResult, Status
 from validation.scenarios import simulate_kappa
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from validation.registry import PosteriorLike
+from validation.families import PosteriorLike
 
 
 def exact_pit(posteriors: Sequence[PosteriorLike], thetas: np.ndarray) -> np.ndarray:

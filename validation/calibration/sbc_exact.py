@@ -36,7 +36,7 @@ from validation.calibration._sbc import (
 )
 from validation.calibration.coverage import posterior_coverage, stack_indicators
 from validation.calibration.pit import exact_pit
-from validation.registry import Candidate, PosteriorLike
+from validation.families import Candidate, PosteriorLike
 from validation.results import CheckResult
 from validation.scenarios import GammaPrior, simulate_hierarchical, simulate_kappa
 

@@ -14,8 +14,8 @@ above which the test rejects: > 1 when it rejects (ties within 1e-15 aside). A h
 classifier has MCB_crit = 0 (its resamples cannot differ from it), so a wrong one scores
 about 1e13.
 
-Measured (``python -c "from validation.calibration.sbc_jumps import main; main(['--seeds',
-'200'])"``; README, "Calibration beyond the parameter PIT"): the Bayes classifier at the true
+Measured (``python -m validation.catalogue.jump_reliability_rates --seeds 200``; README,
+"Calibration beyond the parameter PIT"): the Bayes classifier at the true
 parameters (exactly calibrated) is rejected on 0 / 200 seeds at alpha = 0.001, 1 / 200 at 0.01
 and 7 / 200 at 0.05 (the level holds); the production classifier on 0, 1 and 9 of 200. With
 sigma_j = 5 sigma_d instead the production plug-in P(jump) is measurably over-confident where
@@ -35,13 +35,11 @@ from validation.agreement._common import CandidateError, Timer, fail_result
 from validation.agreement.jumps import bayes_jump_probability
 from validation.agreement.jumps_mcmc import rotation_average
 from validation.calibration.binary import DEFAULT_RESAMPLES, MCB_ROUNDING, miscalibration_test
-from validation.registry import Candidate, JumpFit
+from validation.families import Candidate, JumpFit
 from validation.results import CheckResult, Status
 from validation.scenarios import simulate_jumps
 
 NAME = "sbc.jump_reliability"
-CROSS_CHECKED = ("jumps.binary_three_sigma",)
-"""Catalogue entries caught by another check that this check must also catch."""
 N_RETURNS = 4000
 PI, SIGMA_D, SIGMA_J = 0.05, 1e-4, 1e-3
 """Truth of the scenario (jumps 10 diffusion sds wide)."""
@@ -101,37 +99,3 @@ def calibrated_classifier(returns: np.ndarray) -> JumpFit:
     simulated labels (the reference on which the check's false-alarm rate is measured)."""
     p = bayes_jump_probability(returns, PI, SIGMA_D, SIGMA_J)
     return JumpFit(np.asarray(p, dtype=float), PI, SIGMA_D, SIGMA_J)
-
-
-def _rates(candidate: Candidate, seeds: range) -> str:
-    p_values = np.array(
-        [run_jump_reliability(candidate, k).details["reliability"]["p_value"] for k in seeds]
-    )
-    return ", ".join(
-        f"p <= {a:g}: {np.count_nonzero(p_values <= a)}/{p_values.size}"
-        for a in (0.001, 0.01, 0.05)
-    )
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Print the rejection rates of the module docstring (calibrated, production, bugs)."""
-    import argparse
-    import dataclasses
-
-    from validation.candidates.jumps import soft_jumps
-    from validation.catalogue import CATALOGUE
-    from validation.catalogue.audit import power_table
-    from validation.catalogue.power import measure_power
-    from validation.suite import checks_by_name
-
-    parser = argparse.ArgumentParser(description="rejection rates of " + NAME)
-    parser.add_argument("--seeds", type=int, default=100)
-    parser.add_argument("--seed0", type=int, default=0)
-    args = parser.parse_args(argv)
-    seeds = range(args.seed0, args.seed0 + args.seeds)
-    print(f"Bayes classifier at the true parameters: {_rates(calibrated_classifier, seeds)}")
-    print(f"production soft_jumps: {_rates(soft_jumps, seeds)}")
-    by_name = {e.name: e for e in CATALOGUE}
-    entries = [e for e in CATALOGUE if e.caught_by == NAME]
-    entries += [dataclasses.replace(by_name[e], caught_by=NAME) for e in CROSS_CHECKED]
-    print(power_table(measure_power(entries, checks_by_name(), args.seeds, 1_000)))

@@ -52,17 +52,17 @@ from validation.calibration._sbc import (
 )
 from validation.calibration.coverage import (
     LEVELS,
+    CoverageTable,
     coverage_table,
     pit_coverage,
     posterior_coverage,
-    rows_as_dicts,
     stack_indicators,
 )
 from validation.calibration.hierarchical_reference import marginal_own_posterior
 from validation.calibration.pit import exact_pit
 from validation.calibration.uniformity import uniformity_test
 from validation.candidates.kappa import market_kappa_plugin
-from validation.registry import Candidate
+from validation.families import Candidate
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, simulate_hierarchical
 
@@ -222,9 +222,9 @@ def _regime_details(
         "failed": failed,
         "plugin_relative_error_sd": float(np.std(sample.plugin_rel_error)),
         "coverage_95_by_n_own": strata,
-        "candidate_coverage": rows_as_dicts(cand_rows),
-        "reference_coverage": rows_as_dicts(ref_rows),
-        "reference_uniformity": ref_uni.details(),
+        "candidate_coverage": CoverageTable(tuple(cand_rows)),
+        "reference_coverage": CoverageTable(tuple(ref_rows)),
+        "reference_uniformity": ref_uni,
         "candidate_pit": sample.pit_candidate.tolist(),
         "reference_pit": sample.pit_reference.tolist(),
         "n_own_per_replication": sample.n_own.tolist(),

@@ -36,7 +36,7 @@ from validation.calibration._sbc import Progress, log_uniform_int
 from validation.calibration.pit import fractional_ranks, rank_statistic, thin_draws
 from validation.calibration.sbc_store import ReplicationResult
 from validation.calibration.uniformity import uniformity_test
-from validation.registry import Candidate
+from validation.families import Candidate
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, KappaData, simulate_kappa
 
@@ -77,7 +77,7 @@ class RankSbcSettings:
 
 
 def _model(prior_alpha: float, prior_beta: float) -> Any:
-    from validation.reference_fits import reference_model
+    from validation.agreement.reference_fits import reference_model
 
     return reference_model("gamma_exponential", prior_alpha=prior_alpha, prior_beta=prior_beta)
 
@@ -124,7 +124,7 @@ def replication_inputs(k: int, settings: RankSbcSettings, base_seed: int) -> tup
 def replicate(k: int, settings: RankSbcSettings, base_seed: int) -> ReplicationResult:
     """Replication k of the rank SBC (see module doc); the model is compiled once per process."""
     from reference_models.sampling import ConvergenceGate, SamplerSettings
-    from validation.reference_fits import fit
+    from validation.agreement.reference_fits import fit
 
     start = time.perf_counter()
     s = settings
@@ -206,7 +206,7 @@ def rank_verdict(
             grid_size=support,
             n_bins=chi_square_bins(len(ranks), support),
         )
-        details["uniformity"] = uni.details()
+        details["uniformity"] = uni
         status = Status.FAIL if uni.rejected else Status.PASS
         statistic = uni.statistic
     return CheckResult(

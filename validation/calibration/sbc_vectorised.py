@@ -46,7 +46,7 @@ from validation.calibration.sbc_reference import (
     replication_inputs,
 )
 from validation.calibration.sbc_store import ReplicationResult
-from validation.registry import Candidate
+from validation.families import Candidate
 from validation.results import CheckResult
 
 VECTORISED_RANKS = "sbc.reference_gamma_exponential_ranks_jax"
@@ -57,7 +57,7 @@ VECTORISED_SETTINGS = RankSbcSettings(n_replications=300, backend="jax")
 def _default_model() -> Any:
     """The JAX implementation of the gamma_exponential reference (prior as data)."""
     from reference_models.backends.blackjax_nuts import jax_model_of
-    from validation.reference_fits import reference_model
+    from validation.agreement.reference_fits import reference_model
     from validation.scenarios import GammaPrior
 
     prior = GammaPrior()
@@ -173,11 +173,9 @@ def measure_rates(false_alarm_seeds: int, power_seeds: int) -> list:
     """FAIL rates: the correct JAX model over ``false_alarm_seeds`` seeds; the swapped
     rate/scale model and a model prior 10x off (rate 10 b0) over ``power_seeds`` seeds each."""
     from reference_models.jax_models import build
-    from validation.agreement.audit import measure_failure_rate
-    from validation.calibration import CHECKS
+    from validation.failure_rate import measure_failure_rate
     from validation.scenarios import GammaPrior
 
-    spec = next(c for c in CHECKS if c.name == VECTORISED_RANKS)
     prior = GammaPrior()
     swapped_model = build(
         "gamma_exponential",
@@ -195,11 +193,9 @@ def measure_rates(false_alarm_seeds: int, power_seeds: int) -> list:
     def prior_10x_off(candidate, seed):
         return run_vectorised_ranks(candidate, seed, settings=wrong_prior)
 
-    out = [measure_failure_rate(spec, None, false_alarm_seeds, FALSE_ALARM_SEED0)]
+    out = [measure_failure_rate(run_vectorised_ranks, None, false_alarm_seeds, FALSE_ALARM_SEED0)]
     for bad in (swapped, prior_10x_off):
-        out.append(
-            measure_failure_rate(dataclasses.replace(spec, run=bad), bad, power_seeds, POWER_SEED0)
-        )
+        out.append(measure_failure_rate(bad, bad, power_seeds, POWER_SEED0))
     return out
 
 
@@ -211,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     for m in measure_rates(args.seeds, args.power_seeds):
         print(
             f"{m.check} {m.candidate:14s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
-            f"{m.failures}/{m.n_seeds - m.inconclusive} failed ({m.inconclusive} inconclusive), "
+            f"{m.failures}/{m.decided} failed ({m.inconclusive} inconclusive), "
             f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}]",
             flush=True,
         )

@@ -55,7 +55,7 @@ from validation.calibration.sbc_exact import (
     ExactSbcSettings,
 )
 from validation.calibration.uniformity import uniformity_test
-from validation.registry import Candidate
+from validation.families import Candidate
 
 DISTORTIONS = ("scale", "shift")
 GRIDS: dict[str, tuple[float, ...]] = {
@@ -226,7 +226,7 @@ def scaled_sigma_d_classifier(factor: float) -> Candidate:
     otherwise."""
     from validation.agreement.jumps import bayes_jump_probability
     from validation.calibration import sbc_jumps as sj
-    from validation.registry import JumpFit
+    from validation.families import JumpFit
 
     def classifier(returns: np.ndarray) -> JumpFit:
         sigma_d = factor * sj.SIGMA_D

@@ -61,14 +61,29 @@ class EcdfBandTest:
             np.any(self.counts < self.lower_counts) or np.any(self.counts > self.upper_counts)
         )
 
-    def details(self) -> dict[str, Any]:
-        """ECDF difference curve ECDF(z) - z and its band, ready to plot (JSON-serialisable)."""
+    @property
+    def ecdf_minus_uniform(self) -> np.ndarray:
+        """ECDF(z) - z on the grid."""
+        return self.counts / self.n - self.grid
+
+    @property
+    def band_minus_uniform(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) band minus z on the grid."""
+        return self.lower_counts / self.n - self.grid, self.upper_counts / self.n - self.grid
+
+    @property
+    def family_wise_level(self) -> float:
+        return 1.0 - self.alpha
+
+    def to_json(self) -> dict[str, Any]:
+        """ECDF difference curve ECDF(z) - z and its band (the report's JSON)."""
+        lower, upper = self.band_minus_uniform
         return {
             "grid": self.grid.tolist(),
-            "ecdf_minus_uniform": (self.counts / self.n - self.grid).tolist(),
-            "band_lower_minus_uniform": (self.lower_counts / self.n - self.grid).tolist(),
-            "band_upper_minus_uniform": (self.upper_counts / self.n - self.grid).tolist(),
-            "family_wise_level": 1.0 - self.alpha,
+            "ecdf_minus_uniform": self.ecdf_minus_uniform.tolist(),
+            "band_lower_minus_uniform": lower.tolist(),
+            "band_upper_minus_uniform": upper.tolist(),
+            "family_wise_level": self.family_wise_level,
             "excursion": self.excursion,
             "rejected": self.rejected,
         }
@@ -88,7 +103,7 @@ class ChiSquareTest:
     def rejected(self) -> bool:
         return self.statistic > self.critical_value
 
-    def details(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "bin_counts": self.observed.tolist(),
             "statistic": self.statistic,
@@ -119,14 +134,17 @@ class UniformityTest:
     def statistic(self) -> float:
         return max(self.band.excursion, self.chi_square.statistic / self.chi_square.critical_value)
 
-    def details(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
+        """The JSON of the test, its band under ``"ecdf_band"`` and chi-square under
+        ``"chi_square"``; in ``CheckResult.details`` the object itself is stored (a typed part,
+        :meth:`validation.results.CheckResult.parts`)."""
         return {
             "n": self.band.n,
             "alpha": self.alpha,
             "statistic": self.statistic,
             "rejected": self.rejected,
-            "ecdf_band": self.band.details(),
-            "chi_square": self.chi_square.details(),
+            "ecdf_band": self.band.to_json(),
+            "chi_square": self.chi_square.to_json(),
         }
 
 

@@ -1,6 +1,6 @@
 """Correct candidate of the ``"covariance"`` family: the production ParameterCovariance.
 
-Signature (see validation/registry.py): ``(ParameterPath, half_life_ticks) -> CovariancePath``.
+Signature (see validation/families.py): ``(ParameterPath, half_life_ticks) -> CovariancePath``.
 Units: kappa in 1/(fraction of mid), sigma a fraction of the mid; variances and the covariance
 are in the squared / product units.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from online.covariance import ParameterCovariance, ParameterCovarianceConfig
-from validation.registry import CovariancePath
+from validation.families import CovariancePath
 from validation.scenarios import ParameterPath
 
 

@@ -1,6 +1,6 @@
 """Correct candidate of the ``"ewma"`` family: the production :class:`online.ewma.HybridEWMA`.
 
-Signature (see validation/registry.py): ``(IrregularSeries, half_life_ticks, time_half_life_ms)
+Signature (see validation/families.py): ``(IrregularSeries, half_life_ticks, time_half_life_ms)
 -> np.ndarray``, the estimate after each observation (units of the series values).
 """
 

@@ -1,6 +1,6 @@
 """Correct candidate of the ``"intensity"`` family: the production :class:`online.VolumeClock`.
 
-Signature (see validation/registry.py): ``(durations_ms, half_life_buckets) -> np.ndarray``.
+Signature (see validation/families.py): ``(durations_ms, half_life_buckets) -> np.ndarray``.
 ``durations_ms`` are the n inter-bucket durations (integer ms, >= 0); element k of the result
 is the arrival intensity in buckets per SECOND after duration k, i.e. after bucket k + 1 closes
 (NaN while the clock reports none).

@@ -1,6 +1,6 @@
 """Correct candidate of the ``"jumps"`` family: the production SoftJumpClassifier.
 
-Signature (see validation/registry.py): ``(returns) -> JumpFit``. Returns are log returns; the
+Signature (see validation/families.py): ``(returns) -> JumpFit``. Returns are log returns; the
 sigmas are standard deviations of log returns.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 
 from online.errors import InvalidInputError
 from online.soft_jump import SoftJumpClassifier
-from validation.registry import JumpFit
+from validation.families import JumpFit
 
 INITIAL_SCALE_RETURNS = 200
 """How many leading returns set the classifier's initial sigma_diffusion."""

@@ -1,6 +1,6 @@
 """Correct candidates of the ``"kappa"`` and ``"hierarchical"`` families, and the market plug-in.
 
-Signatures (see validation/registry.py):
+Signatures (see validation/families.py):
 
 - ``"kappa"``: ``(KappaData, GammaPrior) -> GammaPosterior``, the posterior of kappa;
 - ``"hierarchical"``: ``(HierarchicalData, kappa_market) -> GammaPosterior``, the posterior of

@@ -1,6 +1,6 @@
 """Correct candidate of the ``"stochastic_vol"`` family: :class:`online.StochasticVolParams`.
 
-Signature (see validation/registry.py): ``(returns, StochasticVolConfig) -> SvFit``.
+Signature (see validation/families.py): ``(returns, StochasticVolConfig) -> SvFit``.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from online.stochastic_vol import StochasticVolConfig, StochasticVolParams
-from validation.registry import SvFit
+from validation.families import SvFit
 
 
 def stochastic_vol_fit(returns: np.ndarray, config: StochasticVolConfig) -> SvFit:

@@ -1,8 +1,16 @@
 """The known-bug catalogue: executable wrong candidates, each with the check that must catch it.
 
 ``CATALOGUE`` lists :class:`BugEntry` records. Each candidate has the signature of its family
-(see ``validation/registry.py``), so the same checks that gate the correct estimators measure
+(see ``validation/families.py``), so the same checks that gate the correct estimators measure
 their power on these. ``validation.catalogue.power`` measures the detection rates.
+
+A flaw that production code still carries is run through that code: the ``"legacy V1"``
+entries through the ``online.legacy`` classes that ``EstimatorVersion.legacy_v1()`` (shadow
+mode) runs, or the unified estimator with a V1 flag; the units bugs through the production
+estimators fed the wrong units; the ``"unified"`` entries through the unified estimator with
+one method changed. Only flaws with no counterpart in ``online/`` (the design document's code as
+written, and production bugs since fixed) are implemented in the ``*_bugs`` modules; each
+module's docstring says which of its candidates are which.
 """
 
 from validation.catalogue import (

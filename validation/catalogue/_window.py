@@ -1,8 +1,14 @@
-"""The production preprocessing of fill distances, shared by the re-implemented kappa bugs.
+"""The production preprocessing of fill distances, for catalogue bugs with no ``online/`` class.
 
-Re-implemented bugs apply the same distance floor and rolling window as the production
-``ConjugateBayesianKappa`` (defaults taken from its config), so that the flaw under test is the
-only difference from the correct candidate.
+A bug re-implemented here (``kappa_bugs.robust_t_kappa``) applies the same distance floor and
+rolling window as the production ``ConjugateBayesianKappa`` (defaults taken from its config), so
+that the flaw under test is the only difference from the correct candidate. Bugs that production
+code carries are run through that code instead.
+
+>>> window_mask(np.array([0, 100_000, 300_000])).tolist()  # (t_last - 5 min, t_last]
+[False, True, True]
+>>> floored(np.array([0.0, 2e-3])).tolist()
+[1e-05, 0.002]
 """
 
 from __future__ import annotations

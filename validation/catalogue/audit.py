@@ -25,7 +25,7 @@ from validation.catalogue.power import (
     measure_false_alarms,
     measure_power,
 )
-from validation.registry import CheckSpec
+from validation.families import CheckSpec
 
 POWER_SEED0 = 1_000
 """First seed of the power measurement (seeds POWER_SEED0 .. POWER_SEED0 + n - 1)."""
@@ -54,7 +54,12 @@ def _checks() -> dict[str, CheckSpec]:
 
 
 def entries_for(mcmc: bool, checks: dict[str, CheckSpec]) -> list[BugEntry]:
-    """Catalogue entries whose catching check uses MCMC (``mcmc=True``) or does not."""
+    """Catalogue entries whose catching check uses MCMC (``mcmc=True``) or does not.
+
+    >>> from validation.suite import checks_by_name
+    >>> [e.name for e in entries_for(False, checks_by_name()) if e.family == "ewma"]
+    ['ewma.one_second_gaps', 'ewma.design_hybrid_decays_to_zero']
+    """
     return [e for e in CATALOGUE if checks[e.caught_by].uses_mcmc is mcmc]
 
 
@@ -66,7 +71,12 @@ def catalogue_power(
     check: str | None = None,
 ) -> list[PowerRow]:
     """Detection power of the entries whose ``caught_by`` check does not use MCMC (of one
-    ``family`` only, or caught by one ``check`` only, when given)."""
+    ``family`` only, or caught by one ``check`` only, when given), over seeds
+    seed0 .. seed0 + n_seeds - 1.
+
+    >>> [(r.entry, r.detections) for r in catalogue_power(n_seeds=2, family="ewma")]
+    [('ewma.one_second_gaps', 2), ('ewma.design_hybrid_decays_to_zero', 2)]
+    """
     checks = _checks()
     entries = [
         e
@@ -79,7 +89,8 @@ def catalogue_power(
 def mcmc_power(
     n_seeds: int = 20, seed0: int = POWER_SEED0, progress: Progress | None = None
 ) -> list[PowerRow]:
-    """Power of the MCMC checks: entries caught by one, plus the ``MCMC_CROSS_CHECKS`` pairs."""
+    """Power of the MCMC checks: entries caught by one, plus the ``MCMC_CROSS_CHECKS`` pairs
+    (minutes per seed; no runnable example here, see the module docstring's command)."""
     checks = _checks()
     by_name = {e.name: e for e in CATALOGUE}
     cross = [dataclasses.replace(by_name[e], caught_by=c) for e, c in MCMC_CROSS_CHECKS]
@@ -94,8 +105,13 @@ def quick_false_alarms(
     check: str | None = None,
 ) -> FalseAlarmResult:
     """How often ANY non-MCMC check (of one ``family``, or the one ``check``, when given) fails
-    on the correct candidates (the quick suite's gate)."""
-    from validation.suite import correct_candidates
+    on the correct candidates (the quick suite's gate).
+
+    >>> res = quick_false_alarms(n_seeds=2, family="ewma")
+    >>> res.checks, res.any_failed
+    (('exact.ewma_weights', 'exact.ewma_fixed_point'), 0)
+    """
+    from validation.candidates import correct_candidates
 
     cheap = [
         c
@@ -106,7 +122,12 @@ def quick_false_alarms(
 
 
 def power_table(rows: list[PowerRow]) -> str:
-    """Plain-text table of power rows."""
+    """Plain-text table of power rows; a row below its entry's target is marked.
+
+    >>> row = PowerRow("a.bug", "a.check", 100, 98, 0.98, 0.93, 0.998)
+    >>> power_table([row]).splitlines()[-1].endswith("BELOW TARGET")
+    True
+    """
     head = f"{'entry':44} {'check':34} {'det/n':>8} {'rate':>6} {'95% CI':>15} {'inc':>4} {'s':>7}"
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -120,7 +141,15 @@ def power_table(rows: list[PowerRow]) -> str:
 
 
 def false_alarm_table(res: FalseAlarmResult) -> str:
-    """Plain-text summary of a false-alarm measurement."""
+    """Plain-text summary of a false-alarm measurement.
+
+    >>> res = FalseAlarmResult(("a.check",), 100, 1, 0.01, 0.0003, 0.054, 0.005,
+    ...                        {"a.check": 1}, {"a.check": 0}, (2042,))
+    >>> print(false_alarm_table(res))  # doctest: +NORMALIZE_WHITESPACE
+    any check failed on 1/100 seeds: rate 0.010, 95% CI [0.000, 0.054], nominal bound 0.005, 0 s
+      a.check                                  fail   1  inconclusive   0
+      failed base seeds: [2042]
+    """
     lines = [
         f"any check failed on {res.any_failed}/{res.n_seeds} seeds: rate {res.rate:.3f}, "
         f"95% CI [{res.ci_low:.3f}, {res.ci_high:.3f}], nominal bound {res.nominal_bound:.3f}, "
@@ -136,6 +165,15 @@ def false_alarm_table(res: FalseAlarmResult) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line (module docstring): print the power and false-alarm tables; return the
+    exit status (0: every row meets its target and the false-alarm rate is within budget).
+
+    >>> main(["--family", "ewma", "--seeds", "2", "--no-false-alarms"])  # doctest: +ELLIPSIS
+    entry ...
+    ewma.one_second_gaps ... 2/2 ...
+    total ... s
+    0
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--mcmc", action="store_true", help="power of the MCMC checks instead")

@@ -3,6 +3,11 @@
 
 The correct candidate equals np.cov(kappa, sigma, aweights=d^(n-i), bias=True) after every
 update, d = 2^(-1/h).
+
+:func:`design_covariance` is the design document's ``ParameterCovariance`` as written; it never
+existed in ``online/`` (the production ``online.covariance.ParameterCovariance`` uses West's
+weighted update, and ``EstimatorVersion.legacy_v1()`` has no covariance at all), so it is
+implemented here.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from online.ewma import tick_alpha
-from validation.registry import CovariancePath
+from validation.families import CovariancePath
 from validation.scenarios import ParameterPath
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from validation.registry import FAMILIES, Candidate
+from validation.families import FAMILIES, Candidate
 
 SOURCES = ("design V2 seed", "legacy V1", "production", "planted")
 
@@ -15,7 +15,7 @@ class BugEntry:
 
     Attributes:
         name: unique identifier, e.g. ``"kappa.volume_weighted_counts"``.
-        family: candidate family (one of ``validation.registry.FAMILIES``); the candidate has
+        family: candidate family (one of ``validation.families.FAMILIES``); the candidate has
             that family's signature.
         flaw: one paragraph: what is wrong and why, with the formula.
         source: ``"design V2 seed"`` (the design document's code as written), ``"legacy V1"``
@@ -25,6 +25,19 @@ class BugEntry:
         candidate: the executable buggy candidate.
         caught_by: name of the check that must FAIL on it.
         min_detection: required fraction of seeds on which the check fails.
+
+    Raises:
+        ValueError: unknown family or source, or min_detection outside (0, 1].
+
+    >>> from validation.catalogue.ewma_bugs import one_second_ewma
+    >>> entry = BugEntry("ewma.example", "ewma", "1 s gaps assumed", "legacy V1",
+    ...                  one_second_ewma, "exact.ewma_weights")
+    >>> entry.min_detection
+    0.99
+    >>> BugEntry("x", "ewma", "f", "folklore", one_second_ewma,  # doctest: +ELLIPSIS
+    ...          "exact.ewma_weights")
+    Traceback (most recent call last):
+    ValueError: source='folklore': must be one of (...)
     """
 
     name: str

@@ -3,6 +3,11 @@
 
 The correct candidate is the normalised weighted mean with weights
 w_i = (1 - alpha)^(n - i) * 2^(-(t_n - t_i) / H_ms), alpha = 1 - 2^(-1/h).
+
+:func:`one_second_ewma` runs the series through ``online.legacy.OneSecondEWMAVariance``, the V1
+class ``EstimatorVersion.legacy_v1()`` runs. :func:`design_hybrid_ewma` is the design
+document's ``HybridEWMA`` as written, which never existed in ``online/`` (the production
+``online.ewma.HybridEWMA`` is the normalised one), so it is implemented here.
 """
 
 from __future__ import annotations
@@ -10,10 +15,19 @@ from __future__ import annotations
 import numpy as np
 
 from online.ewma import tick_alpha
+from online.legacy import ASSUMED_GAP_MS, OneSecondEWMAConfig, OneSecondEWMAVariance
 from validation.scenarios import IrregularSeries
 
-ASSUMED_GAP_MS = 1000.0
-"""The V1 EWMA's assumption about the time between observations (1 s)."""
+
+def one_second_time_half_life_ms(half_life_ticks: float, time_half_life_ms: float) -> float:
+    """The time half-life H_1s (ms) whose decay over one assumed 1 s gap equals the tick and
+    time decays together: 2^(-1000/H_1s) = (1 - alpha) 2^(-1000/H_ms), 1 - alpha = 2^(-1/h),
+    i.e. H_1s = 1000 / (1000/H_ms + 1/h).
+
+    >>> one_second_time_half_life_ms(1.0, 1000.0)  # two 1 s half-lives: 500 ms
+    500.0
+    """
+    return ASSUMED_GAP_MS / (ASSUMED_GAP_MS / time_half_life_ms + 1.0 / half_life_ticks)
 
 
 def one_second_ewma(
@@ -22,16 +36,22 @@ def one_second_ewma(
     """Legacy V1: the time decay assumes every gap is 1 s, whatever the timestamps say.
 
     Normalised weighted mean with w_i = ((1 - alpha) * 2^(-1000 / H_ms))^(n - i): the correct
-    weights with t_n - t_i replaced by 1000 (n - i) ms. Streaming form: W <- decay W + 1,
-    value <- value + (x - value) / W.
+    weights with t_n - t_i replaced by 1000 (n - i) ms. The series is fed, with its real
+    timestamps, to ``online.legacy.OneSecondEWMAVariance`` with the time half-life
+    :func:`one_second_time_half_life_ms`; the value after each tick is that estimator's
+    weighted mean (West: W <- decay W + 1, mean <- mean + (x - mean) / W), its ``mean``.
+
+    >>> s = IrregularSeries(np.array([1.0, 3.0]), np.array([0, 5]))  # 5 ms apart
+    >>> one_second_ewma(s, 1.0, 1000.0).tolist()  # decay 1/4 as if 1 s apart: (1/4 + 3) / (5/4)
+    [1.0, 2.6]
     """
-    decay = (1.0 - tick_alpha(half_life_ticks)) * 2.0 ** (-ASSUMED_GAP_MS / time_half_life_ms)
+    est = OneSecondEWMAVariance(
+        OneSecondEWMAConfig(one_second_time_half_life_ms(half_life_ticks, time_half_life_ms))
+    )
     out = np.empty(len(series.values))
-    value, weight = 0.0, 0.0
-    for i, x in enumerate(series.values):
-        weight = decay * weight + 1.0
-        value += (float(x) - value) / weight
-        out[i] = value
+    for i, (x, t) in enumerate(zip(series.values, series.timestamps_ms, strict=True)):
+        est.update(float(x), int(t))
+        out[i] = est.mean
     return out
 
 

@@ -7,29 +7,27 @@ estimate, not a posterior; to make them comparable they are returned as
 Gamma(a0 + n, (a0 + n) / kappa_blend): the shape of the correct own posterior (so its
 coefficient of variation 1/sqrt(a0 + n) is the one the correct posterior has with the same
 data) and the blended value as its mean. Only the location is wrong, which is what the blend
-gets wrong. Fills are floored and windowed as in the production ``HierarchicalKappa``.
+gets wrong.
+
+Each candidate feeds the fills through production code: :func:`linear_blend_kappa` through
+``online.legacy.LinearBlendKappa`` (the V1 class ``EstimatorVersion.legacy_v1()`` runs, whose
+posterior is that Gamma), :func:`bp_units_hierarchical` through
+``online.hierarchical_kappa.HierarchicalKappa`` with the wrong units, and
+:func:`prior_confidence_blend` takes its own-fill posterior from
+``online.conjugate_kappa.ConjugateBayesianKappa``; only that candidate's blend weight (a
+production bug with no counterpart left in ``online/``) is computed here.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from online.conjugate_kappa import ConjugateBayesianKappa, ConjugateKappaConfig
 from online.gamma_posterior import GammaPosterior
 from online.hierarchical_kappa import HierarchicalKappa, HierarchicalKappaConfig
-from validation.catalogue._window import floored, window_mask
+from online.legacy import LinearBlendKappa, LinearBlendKappaConfig
 from validation.catalogue.kappa_bugs import BPS_PER_UNIT
 from validation.scenarios import HierarchicalData
-
-_CONFIG = HierarchicalKappaConfig()
-
-
-def _own_distances(data: HierarchicalData) -> np.ndarray:
-    """The floored own-fill distances in the window ending at the last fill."""
-    keep = window_mask(data.own_timestamps_ms, _CONFIG.window_ms)
-    return floored(data.own_distances[keep], _CONFIG.min_distance)
 
 
 def _blend_posterior(a0: float, n: int, kappa_blend: float) -> GammaPosterior:
@@ -41,15 +39,22 @@ def _blend_posterior(a0: float, n: int, kappa_blend: float) -> GammaPosterior:
 def linear_blend_kappa(data: HierarchicalData, kappa_market: float) -> GammaPosterior:
     """Legacy V1: kappa = c * n / sum d + (1 - c) * kappa_market with c = n / (n + a0).
 
-    kappa = kappa_market when there is no own fill.
+    The own fills are fed to ``online.legacy.LinearBlendKappa`` (pseudo-count ``data.a0``,
+    default window and distance floor) after ``update_market_kappa(kappa_market)``; its
+    posterior Gamma(a0 + n, (a0 + n) / kappa) is returned (kappa = kappa_market with no fill).
+
+    >>> import numpy as np
+    >>> data = HierarchicalData(np.array([1e-3, 3e-3]), np.array([0, 10]), np.zeros(0),
+    ...                         2000.0, 2000.0, 2.0)
+    >>> post = linear_blend_kappa(data, 2000.0)  # c = 1/2: (2 / 0.004 + 2000) / 2
+    >>> round(post.mean, 9), post.alpha
+    (1250.0, 4.0)
     """
-    d = _own_distances(data)
-    n = d.size
-    if n == 0:
-        return _blend_posterior(data.a0, 0, kappa_market)
-    own_conf = n / (n + data.a0)
-    kappa = own_conf * n / float(np.sum(d)) + (1.0 - own_conf) * kappa_market
-    return _blend_posterior(data.a0, n, kappa)
+    est = LinearBlendKappa(LinearBlendKappaConfig(prior_alpha=data.a0))
+    est.update_market_kappa(kappa_market)
+    for d, t in zip(data.own_distances, data.own_timestamps_ms, strict=True):
+        est.update_from_fill(float(d), int(t))
+    return est.posterior
 
 
 def prior_confidence(alpha: float) -> float:

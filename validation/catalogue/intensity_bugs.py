@@ -2,6 +2,10 @@
 ``(durations_ms, half_life_buckets) -> np.ndarray`` (buckets per second after each duration).
 
 The correct candidate is ``1000 / EWMA(dt)`` (the production ``VolumeClock``).
+
+:func:`ewma_of_reciprocal_intensity` is a production bug whose code is gone from ``online/``: it
+feeds the reciprocal durations to the production ``online.ewma.TickEWMA``, so only the
+reciprocal is written here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,11 @@
 """Known-bad candidates of the ``"jumps"`` family: ``(returns) -> JumpFit``.
 
 Returns are log returns; sigmas are standard deviations of log returns (not variances).
+
+:func:`binary_three_sigma` classifies the returns with ``online.legacy.BinaryJumpClassifier``,
+the V1 class ``EstimatorVersion.legacy_v1()`` runs. :func:`design_soft_jump` is the design
+document's classifier as written, which never existed in ``online/`` (the production
+``SoftJumpClassifier`` is the online-EM one), so it is implemented here.
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ import math
 import numpy as np
 from scipy import special
 
+from online.legacy import BinaryJumpClassifier, BinaryJumpConfig
 from validation.candidates.jumps import initial_sigma_diffusion
-from validation.registry import JumpFit
+from validation.families import JumpFit
 
-THRESHOLD_SIGMAS = 3.0
-"""The V1 binary classifier's threshold in units of sigma_clean."""
+THRESHOLD_SIGMAS: float = BinaryJumpConfig().threshold_sigmas
+"""The V1 binary classifier's threshold in units of sigma_clean (its default, 3)."""
 
 DESIGN_PI0 = 0.05
 """Initial pi of the design's classifier (production default)."""
@@ -35,16 +41,24 @@ def bipower_sigma(returns: np.ndarray) -> float:
 def binary_three_sigma(returns: np.ndarray) -> JumpFit:
     """Legacy V1: P(jump | r) = 1 if |r| > 3 sigma_clean else 0 (no probability in between).
 
-    sigma_d = sigma_clean (bipower over the series); pi = fraction flagged; sigma_j = root mean
-    square of the flagged returns (THRESHOLD_SIGMAS * sigma_clean when none is flagged).
+    sigma_d = sigma_clean (bipower over the series); each return is classified by
+    ``online.legacy.BinaryJumpClassifier(sigma_d)`` (default threshold 3 sigma_d); pi =
+    fraction flagged; sigma_j = root mean square of the flagged returns
+    (THRESHOLD_SIGMAS * sigma_clean when none is flagged).
+
+    >>> fit = binary_three_sigma(np.array([1e-4, -1e-4, 1e-4, -1e-4, 2e-3]))
+    >>> fit.p_jump.tolist(), round(fit.sigma_j, 12)
+    ([0.0, 0.0, 0.0, 0.0, 1.0], 0.002)
     """
     r = np.asarray(returns, dtype=float)
     sigma_d = bipower_sigma(r)
-    flagged = np.abs(r) > THRESHOLD_SIGMAS * sigma_d
+    classifier = BinaryJumpClassifier(sigma_d)
+    p_jump = np.array([classifier.update(x) for x in r.tolist()])
+    flagged = p_jump == 1.0
     sigma_j = (
         math.sqrt(float(np.mean(r[flagged] ** 2))) if flagged.any() else THRESHOLD_SIGMAS * sigma_d
     )
-    return JumpFit(flagged.astype(float), float(flagged.mean()), sigma_d, sigma_j)
+    return JumpFit(p_jump, float(p_jump.mean()), sigma_d, sigma_j)
 
 
 def mixture_jump_probability(

@@ -3,6 +3,13 @@
 Each returns a posterior of kappa (rate of the exponential fill-distance law, in 1/(fraction of
 mid)) as an ``online.GammaPosterior`` (shape-rate). The correct candidate is the conjugate
 Gamma(a0 + n, b0 + sum d) over the floored, windowed distances.
+
+Where production code carries the flaw, the candidate feeds the data through it:
+:func:`volume_weighted_kappa` through ``online.legacy.VolumeWeightedKappa`` (the V1 class
+``EstimatorVersion.legacy_v1()`` runs), :func:`bp_units_kappa` through
+``online.conjugate_kappa.ConjugateBayesianKappa`` with the wrong units. The Student-t update of
+:func:`robust_t_kappa` has no counterpart in ``online/`` (the production estimator it came from
+was replaced), so it is re-implemented here on the production window and floor.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import numpy as np
 
 from online.conjugate_kappa import ConjugateBayesianKappa, ConjugateKappaConfig
 from online.gamma_posterior import GammaPosterior
+from online.legacy import VolumeWeightedKappa, VolumeWeightedKappaConfig
 from validation.catalogue._window import floored, window_mask
 from validation.scenarios import GammaPrior, KappaData
 
@@ -23,11 +31,24 @@ _IRLS_RTOL = 1e-12
 
 
 def volume_weighted_kappa(data: KappaData, prior: GammaPrior) -> GammaPosterior:
-    """Legacy V1: Gamma(a0 + sum v_i, b0 + sum v_i d_i) (volume as the observation count)."""
-    keep = window_mask(data.timestamps_ms)
-    d = floored(data.distances[keep])
-    v = np.asarray(data.volumes, dtype=float)[keep]
-    return GammaPosterior(prior.alpha + float(np.sum(v)), prior.beta + float(np.sum(v * d)))
+    """Legacy V1: Gamma(a0 + sum v_i, b0 + sum v_i d_i), the volume v_i as observation count.
+
+    The trades are fed to ``online.legacy.VolumeWeightedKappa`` (prior ``prior``, default
+    window and distance floor, the same as ``ConjugateBayesianKappa``'s) and its posterior
+    returned.
+
+    >>> import numpy as np
+    >>> data = KappaData(np.array([1e-3, 2e-3]), np.array([0, 10]), np.array([3.0, 1.0]), 1e3)
+    >>> post = volume_weighted_kappa(data, GammaPrior(5.0, 5.0 / 2500.0))
+    >>> round(post.alpha, 9), round(post.beta, 9)  # (5 + 3 + 1, 0.002 + 3e-3 + 2e-3)
+    (9.0, 0.007)
+    """
+    est = VolumeWeightedKappa(
+        VolumeWeightedKappaConfig(prior_alpha=prior.alpha, prior_beta=prior.beta)
+    )
+    for d, v, t in zip(data.distances, data.volumes, data.timestamps_ms, strict=True):
+        est.update(float(d), float(v), int(t))
+    return est.posterior
 
 
 def bp_units_kappa(data: KappaData, prior: GammaPrior) -> GammaPosterior:

@@ -18,7 +18,7 @@ from online.gamma_posterior import GammaPosterior
 from validation.candidates.jumps import soft_jumps
 from validation.candidates.kappa import conjugate_kappa
 from validation.catalogue.jump_bugs import mixture_jump_probability
-from validation.registry import JumpFit
+from validation.families import JumpFit
 from validation.scenarios import GammaPrior, KappaData
 
 

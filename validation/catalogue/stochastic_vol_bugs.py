@@ -13,7 +13,7 @@ import numpy as np
 
 from online.stochastic_vol import StochasticVolConfig
 from validation.candidates.stochastic_vol import fit_of, streamed
-from validation.registry import SvFit
+from validation.families import SvFit
 
 
 def ols_persistence(returns: np.ndarray, config: StochasticVolConfig) -> SvFit:

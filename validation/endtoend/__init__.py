@@ -9,6 +9,7 @@ from validation.endtoend.consistency import NAME as PARAMS_CONSISTENCY
 from validation.endtoend.consistency import run_params_consistency
 from validation.endtoend.contracts import NAME as CONTRACTS
 from validation.endtoend.contracts import run_contracts
+from validation.endtoend.estimator_contracts import CHECKS as ESTIMATOR_CONTRACTS
 from validation.endtoend.jump_calibration import NAME as JUMP_CALIBRATION
 from validation.endtoend.jump_calibration import run_jump_calibration
 from validation.endtoend.kappa_joint import ALPHA as JOINT_ALPHA
@@ -18,7 +19,7 @@ from validation.endtoend.kappa_sbc import NAME as KAPPA_SBC
 from validation.endtoend.kappa_sbc import KappaSbcSettings, run_kappa_sbc
 from validation.endtoend.sigma_bias import NAME as SIGMA_BIAS
 from validation.endtoend.sigma_bias import SigmaBiasSettings, run_sigma_bias
-from validation.registry import CheckSpec
+from validation.families import CheckSpec
 
 MEASURED_JUMP_FALSE_ALARM_RATE = 0.03
 
@@ -80,6 +81,7 @@ CHECKS: list[CheckSpec] = [
         description="V2 and V1 unified estimators: strict-JSON round trip mid-session continues "
         "bit-identically, bad input rejected with the state unchanged, GLFT closed forms",
     ),
+    *ESTIMATOR_CONTRACTS,
 ]
 
 __all__ = ["CHECKS"]

@@ -29,7 +29,7 @@ def reported_posterior(kappa: float, kappa_sd: float) -> stats.rv_continuous:
 
 
 class FrozenPosterior:
-    """A frozen scipy distribution seen through :class:`validation.registry.PosteriorLike`
+    """A frozen scipy distribution seen through :class:`validation.families.PosteriorLike`
     (``mean`` and ``sd`` as attributes, ``interval`` as floats)."""
 
     def __init__(self, dist: Any) -> None:

@@ -23,8 +23,8 @@ import numpy as np
 
 from validation.agreement._common import CandidateError, Timer, call_candidate, fail_result
 from validation.endtoend._reported import reported_posterior
+from validation.families import Candidate
 from validation.market.simulate import MarketSpec, simulate_market
-from validation.registry import Candidate
 from validation.results import CheckResult, Status
 
 NAME = "e2e.params_consistency"

@@ -32,8 +32,8 @@ from validation.agreement.kappa import _sampler_settings, _verdict
 from validation.agreement.posterior import compare_posterior
 from validation.endtoend._reported import FrozenPosterior, reported_posterior
 from validation.endtoend.kappa_sbc import CHECKPOINTS_S, KappaSbcSettings, draw_session
+from validation.families import Candidate
 from validation.market.simulate import OWN_FILL, TRADE, MarketSession, simulate_market
-from validation.registry import Candidate
 from validation.results import CheckResult
 
 NAME = "e2e.kappa_joint_mcmc"
@@ -64,7 +64,7 @@ def window_distances(session: MarketSession, t_ms: int) -> tuple[np.ndarray, np.
 
 @functools.lru_cache(maxsize=8)
 def _fit(seed: int):
-    from validation.reference_fits import fit
+    from validation.agreement.reference_fits import fit
 
     session, t_ms = scenario(seed)
     market, own = window_distances(session, t_ms)

@@ -44,8 +44,8 @@ from validation.agreement._common import CandidateError, Timer, call_candidate, 
 from validation.calibration._sbc import exact_pit_result
 from validation.calibration.coverage import posterior_coverage, stack_indicators
 from validation.endtoend._reported import FrozenPosterior, reported_posterior
+from validation.families import Candidate
 from validation.market.simulate import OWN_FILL, MarketSpec, simulate_market
-from validation.registry import Candidate
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior
 

@@ -32,8 +32,8 @@ import numpy as np
 from scipy import stats
 
 from validation.agreement._common import CandidateError, Timer, call_candidate, fail_result
+from validation.families import Candidate
 from validation.market.simulate import MarketSpec, simulate_market
-from validation.registry import Candidate
 from validation.results import CheckResult, Status
 
 NAME = "e2e.sigma_bias"

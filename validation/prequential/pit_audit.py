@@ -125,15 +125,15 @@ def pit_audit(
 def plot_block_ecdfs(audit: PitAudit, ax: Any, title: str = "") -> None:
     """ECDF(u) - u per block with each block's simultaneous band (one colour per block)."""
     for i, (start, test) in enumerate(zip(audit.block_starts_ms, audit.blocks, strict=True)):
-        d = test.band.details()
-        grid = np.asarray(d["grid"])
+        band = test.band
+        lower, upper = band.band_minus_uniform
         (line,) = ax.plot(
-            grid, d["ecdf_minus_uniform"], lw=1, label=f"block {i} ({start // 60000} min)"
+            band.grid, band.ecdf_minus_uniform, lw=1, label=f"block {i} ({start // 60000} min)"
         )
         ax.fill_between(
-            grid,
-            d["band_lower_minus_uniform"],
-            d["band_upper_minus_uniform"],
+            band.grid,
+            lower,
+            upper,
             color=line.get_color(),
             alpha=0.08,
         )

@@ -3,7 +3,7 @@ observation it predicts reaches the estimator.
 
 :class:`PrequentialProbe` wraps a :class:`~online.unified.UnifiedParameterEstimator` (or any
 object with its handlers and read-only properties) and forwards every event, so it can be fed
-by :func:`validation.replay.replay` (LOBSTER) or :func:`validation.market.feed_session`
+by :func:`validation.data.replay.replay` (LOBSTER) or :func:`validation.market.feed_session`
 (simulated market). What it records, from public outputs only:
 
 * **market trade** (while ``kappa_source == "market_trades"``): the reported kappa posterior

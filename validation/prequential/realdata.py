@@ -2,7 +2,8 @@
 shadow verdict (which version predicts better).
 
 Per ticker (level-1 archive), both versions run through one replay each
-(:func:`validation.replay.replay_samples` with a :class:`~.probe.PrequentialProbe`, grid 0.005 $):
+(:func:`validation.data.replay.replay_samples` with a :class:`~.probe.PrequentialProbe`,
+grid 0.005 $):
 
 * ``realdata.prequential.trade_distance_pit.<T>`` and ``...bucket_return_pit.<T>``
   (ADEQUACY): :func:`.pit_audit.pit_audit` of V2's PITs over 09:35-15:55. On real data there
@@ -37,6 +38,7 @@ from scipy import stats
 from online.market_params import EstimatorVersion
 from online.unified import UnifiedEstimatorConfig, UnifiedParameterEstimator
 from validation.data import load_lobster
+from validation.data.replay import DEFAULT_BOOK_INTERVAL_MS, ReplayStats, day_until, replay_samples
 from validation.prequential.evaluate import score_all, times_of
 from validation.prequential.pit_audit import pit_audit
 from validation.prequential.probe import PrequentialProbe
@@ -47,7 +49,6 @@ from validation.prequential.sigma_reference import (
     realized_variances,
 )
 from validation.realdata.market_kappa import TICKERS, level1_archive
-from validation.replay import DEFAULT_BOOK_INTERVAL_MS, ReplayStats, day_until, replay_samples
 from validation.results import CheckResult, DataFile, Kind, Status
 
 LOBSTER_GRID = 0.005

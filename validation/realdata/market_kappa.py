@@ -141,7 +141,7 @@ def _fit(
     source: Path, end_ms: int, used: np.ndarray, seed: int, ticker: str, index: int, settings
 ) -> Any:
     """The gamma_exponential fit of one window, memoised per (archive, end, seed, settings)."""
-    from validation.reference_fits import fit
+    from validation.agreement.reference_fits import fit
 
     key = (str(source), end_ms, seed, settings)
     if key not in _FIT_CACHE:

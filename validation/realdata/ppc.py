@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 
 from online.gamma_posterior import GammaPosterior
+from validation.failure_rate import FailureRate
 
 STATISTICS = ("cv", "frac_below_median_half_spread", "max_over_mean")
 PPP_THRESHOLD = 0.005
@@ -277,10 +278,9 @@ def measure_false_alarm_rate(
     Scenario per seed (shaped like a 5-minute AAPL window): n = 450 trades, half-spread
     h = 0.86 bp; ``"exponential"``: d ~ Exp(kappa = 1 / 0.85 bp), production prior
     Gamma(5, 5/2500); ``"offset"``: pi = 2/3 at the touch, inside improvements
-    x ~ Exp(1 / (0.5 h)). The 95% interval is Clopper-Pearson.
+    x ~ Exp(1 / (0.5 h)). The 95% interval is Clopper-Pearson
+    (:class:`validation.failure_rate.FailureRate`; every run is decided).
     """
-    from scipy import stats
-
     h, rejections = 0.86e-4, 0
     for i in range(n_seeds):
         rng = np.random.default_rng([seed0 + i, 0x707063])
@@ -304,5 +304,5 @@ def measure_false_alarm_rate(
         rejections += int(res.rejected)
         if progress is not None:
             progress(i + 1, n_seeds)
-    ci = stats.binomtest(rejections, n_seeds).proportion_ci(0.95, method="exact")
-    return FalseAlarmRate(model, n_seeds, rejections, rejections / n_seeds, ci.low, ci.high)
+    rate = FailureRate.from_counts(rejections, n_seeds)
+    return FalseAlarmRate(model, n_seeds, rejections, rate.rate, rate.ci_low, rate.ci_high)

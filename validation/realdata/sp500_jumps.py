@@ -60,7 +60,7 @@ from validation.agreement.jumps_mcmc import (
     rotation_average,
 )
 from validation.candidates.jumps import soft_jumps
-from validation.registry import Candidate
+from validation.families import Candidate
 from validation.results import CheckResult, DataFile, Kind, Status
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class _Fit:
 @functools.lru_cache(maxsize=4)
 def _mcmc(seed: int, years: tuple[int, int] | None, settings: SamplerSettings) -> _Fit:
     """Fit the mixture to the returns of ``years`` (memoised per process)."""
-    from validation.reference_fits import fit
+    from validation.agreement.reference_fits import fit
 
     returns = sp500_log_returns(years).to_numpy()
     result = fit(

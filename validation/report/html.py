@@ -19,6 +19,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from validation.catalogue.power import FalseAlarmResult, PowerRow
+
 _STYLE = """
 body{font-family:sans-serif;margin:2em;max-width:70em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}
@@ -117,19 +119,18 @@ def _check_section(check: dict[str, Any], pngs: list[Path]) -> str:
     )
 
 
-def _power(report: dict[str, Any], power_png: Path | None) -> str:
-    power = report["catalogue_power"]
+def _power(power: list[PowerRow] | None, power_png: Path | None) -> str:
     if not power:
         return ""
     rows = [
         [
-            f"<code>{escape(p['entry'])}</code>",
-            f"<code>{escape(p['check'])}</code>",
-            str(p["n_seeds"]),
-            str(p["detections"]),
-            f"{p['rate']:.3f}",
-            f"[{p['ci_low']:.3f}, {p['ci_high']:.3f}]",
-            escape(_fmt(p["min_detection"])),
+            f"<code>{escape(p.entry)}</code>",
+            f"<code>{escape(p.check)}</code>",
+            str(p.n_seeds),
+            str(p.detections),
+            f"{p.rate:.3f}",
+            f"[{p.ci_low:.3f}, {p.ci_high:.3f}]",
+            escape(_fmt(p.min_detection)),
         ]
         for p in power
     ]
@@ -138,15 +139,14 @@ def _power(report: dict[str, Any], power_png: Path | None) -> str:
     return "<h2>Known-bug catalogue: detection power</h2>" + _table(header, rows) + chart
 
 
-def _false_alarms(report: dict[str, Any]) -> str:
-    fa = report["false_alarms"]
+def _false_alarms(fa: FalseAlarmResult | None) -> str:
     if not fa:
         return ""
     return (
         "<h2>False alarms of the quick suite on the correct estimators</h2>"
-        f"<p>{fa['any_failed']} of {fa['n_seeds']} suite runs had a failing check: rate "
-        f"{fa['rate']:.4f}, 95% CI [{fa['ci_low']:.4f}, {fa['ci_high']:.4f}] (Bonferroni bound "
-        f"{fa['nominal_bound']:.4f}).</p>"
+        f"<p>{fa.any_failed} of {fa.n_seeds} suite runs had a failing check: rate "
+        f"{fa.rate:.4f}, 95% CI [{fa.ci_low:.4f}, {fa.ci_high:.4f}] (Bonferroni bound "
+        f"{fa.nominal_bound:.4f}).</p>"
     )
 
 
@@ -167,15 +167,20 @@ def _environment(report: dict[str, Any]) -> str:
         "<h2>Environment</h2>"
         + _table(["", "version"], rows)
         + "<h2>Seeds</h2><p>Each check's seed is derived from the base seed and its name "
-        "(<code>validation.suite.check_seed</code>).</p>" + _table(["check", "seed"], seeds)
+        "(<code>validation.families.check_seed</code>).</p>" + _table(["check", "seed"], seeds)
     )
 
 
 def render_html(
-    report: dict[str, Any], figures: dict[str, list[Path]], power_png: Path | None = None
+    report: dict[str, Any],
+    figures: dict[str, list[Path]],
+    power_png: Path | None = None,
+    power: list[PowerRow] | None = None,
+    false_alarms: FalseAlarmResult | None = None,
 ) -> str:
     """The whole page for ``report`` (a :func:`build_report` dict); ``figures`` maps a check
-    name to the PNG files drawn for it (read and embedded here)."""
+    name to the PNG files drawn for it (read and embedded here); ``power`` and
+    ``false_alarms`` are the measured catalogue power and suite false alarms, if any."""
     s = report["summary"]
     title = f"Validation audit: {report['suite']} suite, seed {report['seed']}"
     candidates = ", ".join(report.get("user_candidates") or []) or "production"
@@ -198,8 +203,8 @@ def render_html(
         + _summary(report)
         + "<h2>Checks</h2>"
         + sections
-        + _power(report, power_png)
-        + _false_alarms(report)
+        + _power(power, power_png)
+        + _false_alarms(false_alarms)
         + _environment(report)
         + "</body></html>\n"
     )

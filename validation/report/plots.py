@@ -1,7 +1,10 @@
-"""Report figures, drawn from the numbers a check stores in ``CheckResult.details``.
+"""Report figures, drawn from the typed parts a check stores in ``CheckResult.details``.
 
-Each function returns the written PNG path, or None when the result carries no data of that
-kind. Matplotlib runs with the non-interactive Agg backend.
+Parts are found by type (:meth:`validation.results.CheckResult.parts`) and read by attribute:
+:class:`~validation.calibration.uniformity.EcdfBandTest` (ECDF difference plot) and
+:class:`~validation.calibration.coverage.CoverageTable` (coverage plot); the MCMC overlay is
+still a plain ``"overlay"`` dict. Each function returns the written PNG path, or None when the
+result carries no data of that kind. Matplotlib runs with the non-interactive Agg backend.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from validation.calibration.coverage import CoverageTable
+from validation.calibration.uniformity import EcdfBandTest
+from validation.catalogue.power import PowerRow
 from validation.results import CheckResult
 
 
@@ -41,26 +47,27 @@ def _find(details: Any, key: str) -> list[tuple[str, Any]]:
 
 def ecdf_difference(result: CheckResult, out_dir: Path) -> Path | None:
     """SBC ECDF-difference plot(s): ECDF(u) - u with the simultaneous band, one panel each."""
-    bands = [(p, b) for p, b in _find(result.details, "ecdf_band") if isinstance(b, dict)]
+    bands = result.parts(EcdfBandTest)
     if not bands:
         return None
     fig, axes = plt.subplots(1, len(bands), figsize=(5.2 * len(bands), 3.6), squeeze=False)
     for ax, (path, band) in zip(axes[0], bands, strict=True):
-        grid = np.asarray(band["grid"], dtype=float)
+        lower, upper = band.band_minus_uniform
         ax.fill_between(
-            grid,
-            band["band_lower_minus_uniform"],
-            band["band_upper_minus_uniform"],
+            band.grid,
+            lower,
+            upper,
             color="tab:blue",
             alpha=0.2,
             step="mid",
-            label=f"{100 * band['family_wise_level']:.2f}% simultaneous band",
+            label=f"{100 * band.family_wise_level:.2f}% simultaneous band",
         )
-        ax.step(grid, band["ecdf_minus_uniform"], where="mid", color="black", label="ECDF - u")
+        ax.step(band.grid, band.ecdf_minus_uniform, where="mid", color="black", label="ECDF - u")
         ax.axhline(0.0, color="grey", lw=0.8)
         ax.set_xlabel("fractional rank / PIT u")
         ax.set_ylabel("ECDF(u) - u")
-        where = path.rsplit(".uniformity", 1)[0].rsplit(".ecdf_band", 1)[0]
+        where = path.removesuffix(".band")
+        where = "" if where == "uniformity" else where.removesuffix(".uniformity")
         ax.set_title(where or "SBC", fontsize=9)
         ax.legend(fontsize=7, loc="lower left")
     fig.suptitle(f"{result.name}: {result.status.value}", fontsize=10)
@@ -73,29 +80,25 @@ def ecdf_difference(result: CheckResult, out_dir: Path) -> Path | None:
 
 def coverage(result: CheckResult, out_dir: Path) -> Path | None:
     """Empirical vs nominal coverage per interval kind, with the binomial acceptance bands."""
-    tables = [
-        (p, rows)
-        for p, rows in _find(result.details, "coverage")
-        if isinstance(rows, list) and rows and isinstance(rows[0], dict) and "kind" in rows[0]
-    ]
+    tables = [(p, table.rows) for p, table in result.parts(CoverageTable) if table.rows]
     if not tables:
         return None
     fig, axes = plt.subplots(1, len(tables), figsize=(5.2 * len(tables), 3.6), squeeze=False)
     for ax, (path, rows) in zip(axes[0], tables, strict=True):
-        kinds = sorted({r["kind"] for r in rows})
+        kinds = sorted({r.kind for r in rows})
         for k, kind in enumerate(kinds):
-            sel = [r for r in rows if r["kind"] == kind]
-            x = np.array([r["nominal"] for r in sel]) + (k - 1) * 0.012
-            emp = np.array([r["empirical"] for r in sel])
-            lo = emp - np.array([r["band_low"] for r in sel])
-            hi = np.array([r["band_high"] for r in sel]) - emp
+            sel = [r for r in rows if r.kind == kind]
+            x = np.array([r.nominal for r in sel]) + (k - 1) * 0.012
+            emp = np.array([r.empirical for r in sel])
+            lo = emp - np.array([r.band_low for r in sel])
+            hi = np.array([r.band_high for r in sel]) - emp
             colour = f"C{k}"
             ax.vlines(x, emp - lo, emp + hi, color=colour, alpha=0.3, lw=6)
             ax.plot(x, emp, "o", color=colour, label=f"{kind} interval")
         ax.plot([0.4, 1.0], [0.4, 1.0], color="grey", lw=0.8, label="nominal")
         ax.set_xlabel("nominal coverage")
         ax.set_ylabel("empirical coverage")
-        ax.set_title(path.rsplit(".coverage", 1)[0] or "coverage", fontsize=9)
+        ax.set_title(path.removesuffix("coverage").rstrip("._") or "coverage", fontsize=9)
         ax.legend(fontsize=7)
     fig.suptitle(f"{result.name}: empirical coverage, bars = binomial acceptance band", fontsize=10)
     fig.tight_layout()
@@ -129,19 +132,17 @@ def posterior_overlay(result: CheckResult, out_dir: Path) -> Path | None:
     return path_out
 
 
-def power_chart(rows: list[dict[str, Any]], out_dir: Path) -> Path | None:
+def power_chart(rows: list[PowerRow], out_dir: Path) -> Path | None:
     """Detection rate per catalogue entry with its 95% Clopper-Pearson interval."""
     if not rows:
         return None
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(rows) + 1.2))
     y = np.arange(len(rows))
-    rate = np.array([r["rate"] for r in rows])
-    err = np.array(
-        [[r["rate"] - r["ci_low"] for r in rows], [r["ci_high"] - r["rate"] for r in rows]]
-    )
+    rate = np.array([r.rate for r in rows])
+    err = np.array([[r.rate - r.ci_low for r in rows], [r.ci_high - r.rate for r in rows]])
     ax.errorbar(rate, y, xerr=err, fmt="o", color="tab:red")
     ax.axvline(0.99, color="grey", ls="--", lw=0.8, label="target 0.99")
-    ax.set_yticks(y, [r["entry"] for r in rows], fontsize=8)
+    ax.set_yticks(y, [r.entry for r in rows], fontsize=8)
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("detection rate (95% Clopper-Pearson)")
     ax.legend(fontsize=7, loc="lower left")

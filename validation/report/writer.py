@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from validation.catalogue.power import FalseAlarmResult, PowerRow
 from validation.report import panels, plots
 from validation.report.coverage import CoverageResult
 from validation.report.environment import environment
@@ -37,8 +38,8 @@ def build_report(
     seed: int,
     run: SuiteRun,
     started: float,
-    power: list[Any] | None = None,
-    false_alarms: Any | None = None,
+    power: list[PowerRow] | None = None,
+    false_alarms: FalseAlarmResult | None = None,
     verdict: Verdict | None = None,
     coverage: CoverageResult | None = None,
     user_candidates: list[str] | None = None,
@@ -166,7 +167,13 @@ def _coverage_section(cov: dict[str, Any] | None) -> list[str]:
     return [*lines, ""]
 
 
-def _markdown(report: dict[str, Any], figures: dict[str, list[str]], power_png: str | None) -> str:
+def _markdown(
+    report: dict[str, Any],
+    figures: dict[str, list[str]],
+    power_png: str | None,
+    power: list[PowerRow] | None = None,
+    false_alarms: FalseAlarmResult | None = None,
+) -> str:
     env = report["environment"]
     pkgs = ", ".join(f"{k} {v}" for k, v in env["packages"].items() if v)
     s = report["summary"]
@@ -214,31 +221,31 @@ def _markdown(report: dict[str, Any], figures: dict[str, list[str]], power_png: 
             lines += [f"reason: {reason}", ""]
         lines += [f"![{Path(f).stem}]({f})" for f in figures.get(c["name"], [])]
         lines.append("")
-    if report["catalogue_power"]:
+    if power:
         lines += [
             "## Known-bug catalogue: detection power",
             "",
             "| entry | caught by | seeds | detected | rate | 95% CI | target |",
             "|---|---|---|---|---|---|---|",
         ]
-        for p in report["catalogue_power"]:
+        for p in power:
             lines.append(
-                f"| `{p['entry']}` | `{p['check']}` | {p['n_seeds']} | {p['detections']} | "
-                f"{p['rate']:.3f} | [{p['ci_low']:.3f}, {p['ci_high']:.3f}] | "
-                f"{p['min_detection']} |"
+                f"| `{p.entry}` | `{p.check}` | {p.n_seeds} | {p.detections} | "
+                f"{p.rate:.3f} | [{p.ci_low:.3f}, {p.ci_high:.3f}] | "
+                f"{p.min_detection} |"
             )
         lines.append("")
         if power_png:
             lines += [f"![catalogue power]({power_png})", ""]
-    fa = report["false_alarms"]
+    fa = false_alarms
     if fa:
         lines += [
             "## False alarms of the quick suite on the correct estimators",
             "",
-            f"{fa['any_failed']} of {fa['n_seeds']} suite runs had a failing check: rate "
-            f"{fa['rate']:.4f}, 95% CI [{fa['ci_low']:.4f}, {fa['ci_high']:.4f}] "
-            f"(Bonferroni bound {fa['nominal_bound']:.4f}; checks: "
-            f"{', '.join(fa['checks'])}).",
+            f"{fa.any_failed} of {fa.n_seeds} suite runs had a failing check: rate "
+            f"{fa.rate:.4f}, 95% CI [{fa.ci_low:.4f}, {fa.ci_high:.4f}] "
+            f"(Bonferroni bound {fa.nominal_bound:.4f}; checks: "
+            f"{', '.join(fa.checks)}).",
             "",
         ]
     return "\n".join(lines)
@@ -250,8 +257,8 @@ def write_report(
     seed: int,
     run: SuiteRun,
     started: float,
-    power: list[Any] | None = None,
-    false_alarms: Any | None = None,
+    power: list[PowerRow] | None = None,
+    false_alarms: FalseAlarmResult | None = None,
     verdict: Verdict | None = None,
     coverage: CoverageResult | None = None,
     user_candidates: list[str] | None = None,
@@ -270,14 +277,13 @@ def write_report(
             png = draw(result, plot_dir)
             if png is not None:
                 figures.setdefault(result.name, []).append(str(png.relative_to(out_dir)))
-    power_png = plots.power_chart(report["catalogue_power"] or [], plot_dir)
+    power_png = plots.power_chart(power or [], plot_dir)
     json_path = out_dir / "report.json"
     json_path.write_text(json.dumps(report, indent=1, allow_nan=False))
     md_path = out_dir / "report.md"
-    md_path.write_text(
-        _markdown(report, figures, str(power_png.relative_to(out_dir)) if power_png else None)
-    )
+    power_rel = str(power_png.relative_to(out_dir)) if power_png else None
+    md_path.write_text(_markdown(report, figures, power_rel, power, false_alarms))
     html_path = out_dir / "report.html"
     embedded = {name: [out_dir / f for f in files] for name, files in figures.items()}
-    html_path.write_text(render_html(report, embedded, power_png))
+    html_path.write_text(render_html(report, embedded, power_png, power, false_alarms))
     return [json_path, md_path, html_path]

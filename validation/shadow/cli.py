@@ -26,7 +26,7 @@ from validation.cli_args import (
     positive_float,
     positive_int,
 )
-from validation.replay import DEFAULT_BOOK_INTERVAL_MS, DEFAULT_EVERY_MS
+from validation.data.replay import DEFAULT_BOOK_INTERVAL_MS, DEFAULT_EVERY_MS
 
 
 def _progress(message: str) -> None:
@@ -111,7 +111,7 @@ def find_archive(data: Path, ticker: str, levels: int | None) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Run the ``shadow`` subcommand; returns the exit status."""
     from validation.data.lobster import load_lobster
-    from validation.replay import day_until
+    from validation.data.replay import day_until
     from validation.shadow.report import write_shadow_report
     from validation.shadow.run import run_shadow
 

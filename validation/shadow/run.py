@@ -2,7 +2,7 @@
 
 Both estimators (``EstimatorVersion.legacy_v1()`` and ``EstimatorVersion.all_enabled()``, the
 other settings at their production defaults) receive every event of ONE pass over the day
-(:func:`validation.replay.replay_samples`) and are sampled on the same grid. Each sample gives
+(:func:`validation.data.replay.replay_samples`) and are sampled on the same grid. Each sample gives
 the GLFT half-spread of either version (:func:`online.glft.glft_half_spread` with
 ``MarketParams.kappa`` and ``MarketParams.sigma``, the clean per-sqrt(s) volatility):
 
@@ -40,7 +40,7 @@ from online.glft import glft_half_spread
 from online.market_params import EstimatorVersion, MarketParams
 from online.unified import UnifiedEstimatorConfig, UnifiedParameterEstimator
 from validation.data.lobster import LobsterDay
-from validation.replay import (
+from validation.data.replay import (
     DEFAULT_BOOK_INTERVAL_MS,
     DEFAULT_EVERY_MS,
     ReplayStats,
@@ -139,7 +139,7 @@ def run_shadow(
         gamma: GLFT risk aversion, 1 / (fraction of mid) per unit of inventory.
         horizon_s: GLFT horizon T in seconds.
         fee: per-side fee as a fraction of the mid (1 bp = 1e-4).
-        book_interval_ms, every_ms, progress: as in :func:`validation.replay.replay`.
+        book_interval_ms, every_ms, progress: as in :func:`validation.data.replay.replay`.
     """
     glft_half_spread(1.0, 0.0, gamma, horizon_s, fee)  # validate the quoting inputs up front
     pair = _Pair(

@@ -22,6 +22,9 @@ Candidate signatures per family (data classes from :mod:`validation.scenarios`):
   (log-variance AR(1) estimates after streaming the per-bucket log returns).
 - ``"unified"``: ``(MarketSession, checkpoints_ms) -> SessionRun`` (the unified estimator fed
   a simulated session event by event; :mod:`validation.market`).
+- ``"estimators"``: ``Sequence[online.testing.EstimatorContract]`` (estimators with their
+  contracts: how to build one, its events and read-outs, its bulk kernel;
+  ``online.testing.CONTRACTS`` covers every public estimator).
 - ``"reference"``: checks of the PyMC reference models themselves; the candidate is ``None``.
 
 Any importable function with one of these signatures can be checked: ``python -m validation
@@ -31,6 +34,7 @@ check NAME --candidate FAMILY=package.module:function`` (or ``audit``), or
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -48,6 +52,7 @@ FAMILIES = (
     "intensity",
     "stochastic_vol",
     "unified",
+    "estimators",
     "reference",
 )
 
@@ -126,3 +131,13 @@ class CheckSpec:
     false_alarm_rate: float
     description: str
     kind: Kind = Kind.GATE
+
+
+def check_seed(base_seed: int, name: str) -> int:
+    """A per-check seed: independent streams for different checks under one base seed.
+
+    ``SeedSequence([base_seed, crc32(name)])``'s first 32-bit word, so a report is
+    reproducible from its base seed, e.g. ``check_seed(0, "sbc.kappa_pit")``.
+    """
+    seq = np.random.SeedSequence([base_seed, zlib.crc32(name.encode())])
+    return int(seq.generate_state(1)[0])

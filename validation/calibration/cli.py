@@ -68,7 +68,7 @@ def rank_histogram(result: CheckResult) -> list[str]:
     uni = result.details.get("uniformity")
     if uni is None:
         return ["(no verdict: too few usable replications)"]
-    counts = uni["chi_square"]["bin_counts"]
+    counts = uni.chi_square.observed.tolist()
     width = (result.details["n_ranked_draws"] + 1) // len(counts)
     expected = sum(counts) / len(counts)
     top = max(max(counts), 1)
@@ -89,9 +89,9 @@ def summary(result: CheckResult) -> list[str]:
     if "uniformity" in d:
         uni = d["uniformity"]
         lines.append(
-            f"chi-square p-value {uni['chi_square']['p_value']:.4g} (bins "
-            f"{len(uni['chi_square']['bin_counts'])}), ECDF band excursion "
-            f"{uni['ecdf_band']['excursion']:.3g}, statistic {result.statistic:.4g} "
+            f"chi-square p-value {uni.chi_square.p_value:.4g} (bins "
+            f"{len(uni.chi_square.observed)}), ECDF band excursion "
+            f"{uni.band.excursion:.3g}, statistic {result.statistic:.4g} "
             f"(FAIL when > 1, alpha {d['alpha']})"
         )
     lines.append(
