@@ -119,7 +119,7 @@ def run_kappa_loglik_pit(
             "n_replications": s.n_replications,
             "alpha": s.alpha,
             "pit": u_t,
-            "uniformity": uni.details(),
+            "uniformity": uni,
             "n_per_replication": sizes,
             "theta": thetas,
             "posterior_mean": means,
