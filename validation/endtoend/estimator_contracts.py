@@ -14,7 +14,9 @@ variant of the unified one). For each contract the check requires
   from agree with the streaming path;
 * **strict loading** (README "Loading is strict"): the saved state of a warm estimator with an
   extra key, a missing config field, a number written as a string, ``true`` for a count, a NaN,
-  another version or another kind is refused with ``StateDictError``.
+  an integer beyond 2**53, another version or another kind, a list instead of the dict, and a
+  saved rolling window with reversed timestamps, a value dropped, or a total or m2 that is not
+  that of its values, is refused with ``StateDictError``.
 
 Deterministic (the contracts draw their streams from fixed seeds): stated false-alarm rate 0.
 
@@ -111,7 +113,45 @@ def malformed_states(saved: dict) -> list[tuple[str, Any]]:
             cases.append(
                 (f"{label} at {'.'.join(map(str, path))}", _set(saved, path, replace(value)))
             )
+    path = _first_path(saved["state"], int, ("state",))
+    if path is not None:
+        cases.append(("an integer beyond 2**53", _set(saved, path, 2**53 + 1)))
+    cases.append(("a list instead of a dict", [saved]))
+    window = _window_path(saved["state"], ("state",))
+    if window is not None:
+        cases += _bad_windows(saved, window)
     return cases
+
+
+def _window_path(value: Any, path: tuple) -> tuple | None:
+    """Path to the first saved rolling window (a dict with timestamps and values) with at
+    least two values."""
+    if isinstance(value, dict):
+        if {"timestamps", "values", "hi"} <= value.keys() and len(value["values"]) >= 2:
+            return path
+        for key, inner in value.items():
+            found = _window_path(inner, (*path, key))
+            if found is not None:
+                return found
+    return None
+
+
+def _bad_windows(saved: dict, path: tuple) -> list[tuple[str, Any]]:
+    """A saved window made inconsistent: timestamps out of order, a value dropped, the total
+    off its values, m2 off the values' squared deviations."""
+    window = saved
+    for key in path:
+        window = window[key]
+    where = ".".join(map(str, path))
+    return [
+        (
+            f"{where} timestamps reversed",
+            _set(saved, (*path, "timestamps"), window["timestamps"][::-1]),
+        ),
+        (f"{where} a value dropped", _set(saved, (*path, "values"), window["values"][1:])),
+        (f"{where} total off", _set(saved, (*path, "hi"), window["hi"] * 2.0 + 1.0)),
+        (f"{where} m2 off", _set(saved, (*path, "m2"), window["m2_peak"] * 2.0 + 1.0)),
+    ]
 
 
 def strict_loading_problems(c: EstimatorContract) -> list[str]:
