@@ -125,10 +125,10 @@ runs = {
 for c, res in runs.items():
     for regime, det in res.details["regimes"].items():
         ref95 = det["reference_coverage"]
-        ref = next(r for r in ref95 if r["kind"] == "central" and r["nominal"] == 0.95)
+        ref = next(r for r in ref95 if r.kind == "central" and r.nominal == 0.95)
         print(
             f"conf={c:<4g} {regime:>12}: plug-in 95% coverage {det['coverage_95']:.3f}"
-            f"  (full Bayes {ref['empirical']:.3f})  shortfall {det['shortfall_95']:+.3f}"
+            f"  (full Bayes {ref.empirical:.3f})  shortfall {det['shortfall_95']:+.3f}"
             f"  -> check {res.status.value}"
         )
 print(f"binomial sd of one coverage estimate: {np.sqrt(0.95 * 0.05 / N_REPLICATIONS):.3f}")

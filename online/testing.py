@@ -17,6 +17,11 @@ crossed books, ...). :func:`check_estimator` runs the checks of :data:`CHECKS` o
   mid-stream ``state_dict()`` gives, element by element, the streaming read-outs after each
   update (bit-identical, or to ``rtol`` where the kernel sums differently), and rejects a NaN
   in any of its input arrays naming the index;
+* :func:`check_strict_loading`: a warm estimator's saved state made malformed
+  (:func:`malformed_states`: an extra key, a missing config field, a float as a string or
+  NaN, ``true`` for a count, an integer beyond 2**53, another version or kind, a list for the
+  dict, a saved rolling window with reversed timestamps, a value dropped, or a total or m2
+  that is not its values') is refused with ``StateDictError``;
 * :func:`check_config_rejects_bad_values`: every numeric config field (nested configs
   included) set to NaN, or 2.5 for an integer, raises ``InvalidInputError`` naming that field.
 
@@ -29,6 +34,7 @@ numpy only (no test framework): failures raise :class:`ContractViolation`.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import json
@@ -42,7 +48,7 @@ import numpy as np
 import online
 from online import bulk
 from online._checks import MAX_TIMESTAMP_MS
-from online.errors import InvalidInputError
+from online.errors import InvalidInputError, StateDictError
 
 # argument kinds: "return" (log return), "distance" (fraction of the mid), "positive", "nonneg",
 # "cv" (>= 0 or NaN), "unit" (in (0, 1]), "price", "size", "side", "ts" (timestamp ms), "move"
@@ -626,11 +632,118 @@ def check_config_rejects_bad_values(estimator: str | type | EstimatorContract) -
     return checked
 
 
+def _first_path(value: Any, want: type, path: tuple = ()) -> tuple | None:
+    """Path (keys / indices) to the first value of exact type ``want`` inside ``value``."""
+    if type(value) is want:
+        return path
+    if isinstance(value, dict | list):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, inner in items:
+            found = _first_path(inner, want, (*path, key))
+            if found is not None:
+                return found
+    return None
+
+
+def with_value(data: dict, path: tuple, value: Any) -> dict:
+    """A deep copy of ``data`` with the value at ``path`` (keys / indices) replaced."""
+    out = copy.deepcopy(data)
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return out
+
+
+def malformed_states(saved: dict) -> list[tuple[str, Any]]:
+    """(what, state dict) pairs that strict loading must refuse, derived from ``saved``."""
+    cases: list[tuple[str, Any]] = [
+        ("extra key", saved | {"extra": 1}),
+        ("other version", saved | {"version": 99}),
+        ("other kind", saved | {"kind": "NotAnEstimator"}),
+    ]
+    if saved["config"]:
+        first = next(iter(saved["config"]))
+        config = {k: v for k, v in saved["config"].items() if k != first}
+        cases.append((f"config.{first} missing", saved | {"config": config}))
+    for want, label, replace in (
+        (float, "a float as a string", repr),
+        (float, "a float as NaN", lambda v: float("nan")),
+        (int, "a count as true", lambda v: True),
+    ):
+        path = _first_path(saved["state"], want, ("state",))
+        if path is not None:
+            value = saved
+            for key in path:
+                value = value[key]
+            cases.append(
+                (f"{label} at {'.'.join(map(str, path))}", with_value(saved, path, replace(value)))
+            )
+    path = _first_path(saved["state"], int, ("state",))
+    if path is not None:
+        cases.append(("an integer beyond 2**53", with_value(saved, path, 2**53 + 1)))
+    cases.append(("a list instead of a dict", [saved]))
+    window = _window_path(saved["state"], ("state",))
+    if window is not None:
+        cases += _bad_windows(saved, window)
+    return cases
+
+
+def _window_path(value: Any, path: tuple) -> tuple | None:
+    """Path to the first saved rolling window (a dict with timestamps and values) with at
+    least two values."""
+    if isinstance(value, dict):
+        if {"timestamps", "values", "hi"} <= value.keys() and len(value["values"]) >= 2:
+            return path
+        for key, inner in value.items():
+            found = _window_path(inner, (*path, key))
+            if found is not None:
+                return found
+    return None
+
+
+def _bad_windows(saved: dict, path: tuple) -> list[tuple[str, Any]]:
+    """A saved window made inconsistent: timestamps out of order, a value dropped, the total
+    off its values, m2 off the values' squared deviations."""
+    window = saved
+    for key in path:
+        window = window[key]
+    where = ".".join(map(str, path))
+    return [
+        (
+            f"{where} timestamps reversed",
+            with_value(saved, (*path, "timestamps"), window["timestamps"][::-1]),
+        ),
+        (f"{where} a value dropped", with_value(saved, (*path, "values"), window["values"][1:])),
+        (f"{where} total off", with_value(saved, (*path, "hi"), window["hi"] * 2.0 + 1.0)),
+        (f"{where} m2 off", with_value(saved, (*path, "m2"), window["m2_peak"] * 2.0 + 1.0)),
+    ]
+
+
+def check_strict_loading(estimator: str | type | EstimatorContract) -> int:
+    """Every :func:`malformed_states` case of a warm estimator's saved state is refused with
+    :class:`~online.errors.StateDictError`. Returns the number of cases checked."""
+    c = contract(estimator)
+    est, _ = warm(c, 120, seed=6)
+    cases = malformed_states(json.loads(canonical_state(est)))
+    for what, data in cases:
+        try:
+            type(est).from_state_dict(data)
+        except StateDictError:
+            continue
+        except Exception as exc:  # any other error breaks the contract too
+            message = f"{c.id}: {what} raised {type(exc).__name__}, not StateDictError"
+            raise ContractViolation(message) from exc
+        raise ContractViolation(f"{c.id}: {what} was accepted")
+    return len(cases)
+
+
 CHECKS: tuple[Callable[[Any], int], ...] = (
     check_bad_input_leaves_state_unchanged,
     check_round_trip_continues,
     check_bulk_equals_streaming,
     check_config_rejects_bad_values,
+    check_strict_loading,
 )
 
 

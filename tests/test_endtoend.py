@@ -11,7 +11,6 @@ import math
 import numpy as np
 import pytest
 
-import validation.agreement.stochastic_vol
 import validation.candidates.stochastic_vol
 import validation.endtoend._reported
 import validation.market.feed
@@ -33,7 +32,6 @@ from validation.results import Status
         validation.market.feed,
         validation.endtoend._reported,
         validation.report.coverage,
-        validation.agreement.stochastic_vol,
         validation.candidates.stochastic_vol,
     ],
     ids=lambda m: m.__name__,

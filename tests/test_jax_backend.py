@@ -167,3 +167,15 @@ def test_tune_zero_is_refused_by_the_jax_backend():
     settings = sampling.SamplerSettings(tune=0, chains=2, backend="jax")
     with pytest.raises(ValueError, match="tune=0"):
         sampling.fit(rm, {"distances": np.full(5, 4e-4)}, seed=1, settings=settings)
+
+
+def test_compilation_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    from reference_models.jax_models import CACHE_ENV, compilation_cache_dir
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "jax"))
+    assert compilation_cache_dir() == tmp_path / "jax"
+    monkeypatch.setenv(CACHE_ENV, "")
+    assert compilation_cache_dir() is None
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert compilation_cache_dir() == tmp_path / "kappa-validation-suite" / "jax"

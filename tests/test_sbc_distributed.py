@@ -292,3 +292,20 @@ def test_cli_fails_the_bad_prior_and_prints_the_summary(cluster, tmp_path, capsy
     args_bad = _cli_args(replications=2, seed=SEED, store=tmp_path, bad_prior=True)
     assert run(args_bad) == 64
     assert "model_prior.beta" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_jax_chunks_fan_out_and_give_the_single_program_ranks(cluster) -> None:
+    """Chunks of vectorised replications on the cluster: the verdict of the one-program run
+    and, replication by replication, its ranks (every replication k has the same inputs)."""
+    from validation.calibration.sbc_vectorised import run_vectorised_ranks
+
+    jax_settings = RankSbcSettings(n_replications=40, backend="jax")
+    single = run_vectorised_ranks(None, SEED, settings=jax_settings)
+    fanned = run_distributed_sbc(
+        jax_settings, seed=SEED, scheduler=cluster.scheduler_address, chunk_size=20
+    )
+    assert fanned.details["distributed"]["chunk_size"] == 20
+    assert len(fanned.details["distributed"]["computed"]) == 40
+    assert fanned.status is single.status
+    np.testing.assert_array_equal(fanned.details["ranks"], single.details["ranks"])

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from online.errors import StateDictError
-from online.testing import CONTRACTS, warm
+from online.testing import CONTRACTS, warm, with_value
 
 
 def leaves(value: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
@@ -26,13 +26,7 @@ def leaves(value: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
     return []
 
 
-def setting(data: dict, path: tuple, value: Any) -> dict:
-    out = copy.deepcopy(data)
-    target = out
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
-    return out
+setting = with_value
 
 
 def first(data: dict, of_type: type) -> tuple:

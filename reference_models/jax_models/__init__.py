@@ -23,13 +23,38 @@ Example::
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jax
 
 jax.config.update("jax_enable_x64", True)
+
+CACHE_ENV = "KAPPA_SUITE_JAX_CACHE"
+"""Environment variable naming the persistent compilation cache directory ("" disables it)."""
+
+
+def compilation_cache_dir() -> Path | None:
+    """Where compiled XLA programs persist across processes: ``$KAPPA_SUITE_JAX_CACHE``, else
+    ``$XDG_CACHE_HOME/kappa-validation-suite/jax`` (``~/.cache/...``); None when disabled.
+
+    Like numba's ``cache=True`` for :mod:`online.bulk`: the first process compiles a program
+    (tens of seconds for window adaptation + NUTS), later ones load it; tracing still runs.
+    """
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kappa-validation-suite" / "jax"
+
+
+_cache = compilation_cache_dir()
+if _cache is not None:
+    jax.config.update("jax_compilation_cache_dir", str(_cache))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 Position = dict[str, jax.Array]
 Data = Mapping[str, jax.Array]

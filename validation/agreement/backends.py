@@ -28,6 +28,15 @@ Rates over seeds (false alarms from ``FALSE_ALARM_SEED0``, detections of the kno
 from ``POWER_SEED0``)::
 
     python -c "from validation.agreement.backends import main; main(['--seeds', '100'])"
+
+Example (the comparison of two sets of draws; identical draws differ by nothing, and the
+summaries' z is ``Phi^-1(1 - (ALPHA / 2) / (2 * 5))`` = ``Phi^-1(1 - 5e-5)`` = 3.89)::
+
+    >>> import numpy as np
+    >>> a = np.random.default_rng(0).normal(size=(2, 400))
+    >>> rows, ks, z = compare_draws({"x": a}, {"x": a.copy()}, ALPHA)
+    >>> len(rows), max(r.ratio for r in rows), ks["x"], round(z, 2)
+    (5, 0.0, 1.0, 3.89)
 """
 
 from __future__ import annotations

@@ -14,6 +14,21 @@ false-alarm rate is 0 (and is measured, see :mod:`validation.agreement.audit`).
 - ``"exact.covariance_weights"``: the covariance path equals
   ``np.cov(kappa[:k], sigma[:k], aweights=d**(k - i), bias=True)``, ``d = 2**(-1/h)``, from the
   first observation on, to 1e-9 relative, and no variance is negative.
+
+Example (the production candidates pass; the reference path by hand: inputs 0 then 1 at the
+same time, tick half-life 1, so the weights are 1/2 and 1 and the second value is
+(0 / 2 + 1) / (1 / 2 + 1) = 2/3)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> production = correct_candidates()
+    >>> check_ewma_weights(production["ewma"], 0).status.value
+    'pass'
+    >>> check_ewma_fixed_point(production["ewma"], 0).status.value
+    'pass'
+    >>> check_covariance_weights(production["covariance"], 0).status.value
+    'pass'
+    >>> explicit_hybrid_ewma(np.array([0.0, 1.0]), np.array([0, 0]), 1.0, 1000.0).round(6)
+    array([0.      , 0.666667])
 """
 
 from __future__ import annotations

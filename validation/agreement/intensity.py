@@ -29,6 +29,17 @@ Measured rates (false alarms on the production candidate, detection of the catal
 ``intensity.ewma_of_reciprocal_dt`` on seeds 1000..1099)::
 
     python -m validation.catalogue.intensity_rates --seeds 1000
+
+Example (the production candidate passes; the tick-EWMA weights by hand for half-life 1,
+a = 1/2: row k is ``(1/2)**k`` on the first input, then ``(1/2)**(k - i + 1)``)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> check_arrival_intensity(correct_candidates()["intensity"], 0).status.value
+    'pass'
+    >>> ewma_weight_matrix(3, 1.0)
+    array([[1.  , 0.  , 0.  ],
+           [0.5 , 0.5 , 0.  ],
+           [0.25, 0.25, 0.5 ]])
 """
 
 from __future__ import annotations

@@ -4,6 +4,19 @@
 Model: r ~ (1 - pi) N(0, sigma_d^2) + pi N(0, sigma_j^2), r a log return, sigmas standard
 deviations of log returns. The scenarios use :func:`validation.scenarios.simulate_jumps` with its
 defaults (pi = 0.05, sigma_d = 1e-4, sigma_j = 5e-4).
+
+Example (the production candidate passes both checks; P(jump | r = 0) by hand for pi = 1/2,
+sigma_d = 1, sigma_j = 2: the density ratio N(0; 0, 4) / N(0; 0, 1) is 1/2, so the odds are
+1/2 and the probability 1/3)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> soft_jumps = correct_candidates()["jumps"]
+    >>> check_jump_probability(soft_jumps, 0).status.value
+    'pass'
+    >>> check_jump_recovery(soft_jumps, 0).status.value
+    'pass'
+    >>> bayes_jump_probability(np.array([0.0]), 0.5, 1.0, 2.0).round(6)
+    array([0.333333])
 """
 
 from __future__ import annotations

@@ -33,6 +33,27 @@ design's hard-threshold sigma_j update) on the same seeds. ``MCMC_N = 4000``: wi
 returns the hard-threshold variant was caught on only 91 of 100 calibration seeds.
 
 A fit that fails the convergence gate makes the check INCONCLUSIVE.
+
+Example (a full check fits a PyMC model, too slow for an example; these are the statistics it
+compares, by hand: (-2.5 + 3) / 0.25 = 2, 0 / 0.5 = 0, (-7.5 + 7) / 0.5 = -1 posterior sds;
+|p_bar - m| = (0.125, 0.25))::
+
+    >>> import numpy as np
+    >>> avg = RotationAverage(
+    ...     p_bar=np.array([0.125, 0.75]),
+    ...     log_params={"pi": -2.5, "sigma_d": -9.0, "sigma_j": -7.5},
+    ...     per_rotation=[],
+    ... )
+    >>> ref = Reference(
+    ...     log_mean={"pi": -3.0, "sigma_d": -9.0, "sigma_j": -7.0},
+    ...     log_sd={"pi": 0.25, "sigma_d": 0.5, "sigma_j": 0.5},
+    ...     log_mcse={"pi": 0.01, "sigma_d": 0.01, "sigma_j": 0.01},
+    ...     membership=np.array([0.0, 1.0]),
+    ...     usable=True,
+    ...     diagnostics={},
+    ... )
+    >>> discrepancies(avg, ref)
+    {'pi': 2.0, 'sigma_d': 0.0, 'sigma_j': -1.0, 'max_abs_dp': 0.25, 'mean_abs_dp': 0.1875}
 """
 
 from __future__ import annotations

@@ -11,6 +11,18 @@ scenarios span one minute, so the whole data set is in the window (asserted), an
 reference gets ``max(d_i, min_distance)``. Without the floor the two posteriors would differ
 by the (small) mass of distances below 1e-5 and the check would test the floor, not the
 estimator.
+
+Example (a full check fits a PyMC model, too slow for an example; this is the data the
+reference gets: distances floored at ``min_distance``, and a scenario longer than the window
+refused)::
+
+    >>> import numpy as np
+    >>> _floored(np.array([4e-6, 3e-4]), np.array([0, 59_000]), 1e-5, 300_000)
+    array([1.e-05, 3.e-04])
+    >>> _floored(np.array([4e-6, 3e-4]), np.array([0, 300_000]), 1e-5, 300_000)
+    Traceback (most recent call last):
+    ...
+    ValueError: scenario longer than the estimator window: the reference would differ
 """
 
 from __future__ import annotations

@@ -13,6 +13,11 @@ of (k, settings, base seed) and equals the serial path's k-th replication exactl
 - the model is built and compiled once per worker process (``build_once``), the prior enters
   as data, as in the serial path.
 
+With ``settings.backend == "jax"`` a task is a *chunk* of ``chunk_size`` replications sampled
+in one vectorised program (:func:`validation.calibration.sbc_vectorised.replicate_batch`, the
+same inputs for replication k as above), so each worker compiles once per chunk length and
+the cluster fans out chunks instead of single fits.
+
 The verdict is the serial path's uniformity test on the ranks ordered by k, so for the same
 seed and settings the ranks, statistic and status are identical to the serial run.
 
@@ -37,7 +42,7 @@ from validation.calibration.sbc_reference import (
     rank_verdict,
     replicate,
 )
-from validation.calibration.sbc_store import ReplicationResult, SbcStore, store_key
+from validation.calibration.sbc_store import SbcStore, store_key
 from validation.results import CheckResult
 
 #: settings fields that do not change any replication's result (not part of the store key)
@@ -81,7 +86,8 @@ def store_description(settings: RankSbcSettings, seed: int) -> dict[str, Any]:
 
     per_replication = {k: v for k, v in asdict(settings).items() if k not in _VERDICT_ONLY}
     backend = resolve_backend(settings.backend)
-    packages = ["numpy", "pymc", "pytensor", "arviz"] + (["nutpie"] if backend == "nutpie" else [])
+    extra = {"nutpie": ["nutpie"], "jax": ["jax", "blackjax"]}.get(backend, [])
+    packages = ["numpy", "pymc", "pytensor", "arviz", *extra]
     return {
         "check": REFERENCE_GAMMA_EXPONENTIAL_RANKS,
         "seed": seed,
@@ -123,6 +129,7 @@ def run_distributed_sbc(
     threads_per_worker: int = 1,
     store_dir: Path | None = None,
     progress: ProgressFn | None = None,
+    chunk_size: int = 250,
 ) -> CheckResult:
     """Rank SBC with replications on a Dask cluster; resumable through ``store_dir``.
 
@@ -131,12 +138,15 @@ def run_distributed_sbc(
     address (e.g. ``"tcp://host:8786"``) and leaves that cluster running. Replications already
     in the store are not recomputed; each new one is written to the store as soon as it
     arrives. ``progress`` is called once after the store is read and after every replication;
-    an exception it raises stops the run (finished replications stay in the store).
+    an exception it raises stops the run (finished replications stay in the store). With the
+    ``"jax"`` backend each task samples ``chunk_size`` replications in one vectorised program.
     """
     from dask.distributed import as_completed
 
     if n_workers < 1 or threads_per_worker < 1:
         raise ValueError(f"n_workers={n_workers}, threads_per_worker={threads_per_worker}: >= 1")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size={chunk_size}: must be >= 1")
     start = time.perf_counter()
     description = store_description(settings, seed)
     store = SbcStore(store_dir, description) if store_dir is not None else None
@@ -162,20 +172,34 @@ def run_distributed_sbc(
         client, cluster = _client(scheduler, n_workers, threads_per_worker)
         try:
             address = client.scheduler.address
-            futures = client.map(
-                replicate,
-                todo,
-                settings=settings,
-                base_seed=seed,
-                key=[task_key(skey, k) for k in todo],
-                pure=False,
-            )
+            if settings.backend == "jax":
+                from validation.calibration.sbc_vectorised import replicate_batch
+
+                chunks = [todo[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
+                futures = client.map(
+                    replicate_batch,
+                    chunks,
+                    settings=settings,
+                    base_seed=seed,
+                    key=[task_key(skey, c[0]) + f"-{len(c)}" for c in chunks],
+                    pure=False,
+                )
+            else:
+                futures = client.map(
+                    replicate,
+                    todo,
+                    settings=settings,
+                    base_seed=seed,
+                    key=[task_key(skey, k) for k in todo],
+                    pure=False,
+                )
             for future in as_completed(futures):
-                r: ReplicationResult = future.result()
-                if store is not None:
-                    store.append(r)
-                results[r.k] = r
-                computed.append(r.k)
+                done = future.result()
+                for r in done if isinstance(done, list) else [done]:
+                    if store is not None:
+                        store.append(r)
+                    results[r.k] = r
+                    computed.append(r.k)
                 future.release()
                 report()
         finally:
@@ -190,6 +214,7 @@ def run_distributed_sbc(
             "from_store": from_store,
             "computed": sorted(computed),
             "replications_per_minute": 60.0 * len(computed) / seconds if computed else 0.0,
+            "chunk_size": chunk_size if settings.backend == "jax" else 1,
             "store_dir": None if store_dir is None else str(store_dir),
         }
     }

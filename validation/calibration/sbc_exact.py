@@ -16,6 +16,17 @@ the simulated model's. The floor adds E[(1e-5 - d)+] < 1e-5 P(d < 1e-5) / 2 per 
 rate: at kappa = 5000 (97th percentile of the prior) 0.12% of the expected sum of distances,
 0.03 posterior sd at n = 500 and less below. Not detectable with thousands of replications;
 the audit measures the false-alarm rate with the floor in place.
+
+Example (the production candidates, 200 replications instead of 2000)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> production = correct_candidates()
+    >>> small = ExactSbcSettings(n_replications=200)
+    >>> run_kappa_pit(production["kappa"], 0, settings=small).status.value
+    'pass'
+    >>> result = run_hierarchical_pinned_pit(production["hierarchical"], 0, settings=small)
+    >>> result.status.value, len(result.details["n_per_replication"])
+    ('pass', 200)
 """
 
 from __future__ import annotations

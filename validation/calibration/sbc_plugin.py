@@ -33,6 +33,16 @@ production a0 = 5 and Gamma(5, 5/2500)): 95% central coverage 94.2% with 20..50 
 points, equal to the exact reference's, i.e. nothing attributable to the plug-in). The budget
 therefore holds the production plug-in with margin while an interval 1.4x too narrow
 (coverage about 83%) fails.
+
+Example (the production candidate, 50 replications per regime instead of 1000)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> small = PluginSbcSettings(n_replications=50)
+    >>> result = run_hierarchical_plugin_coverage(
+    ...     correct_candidates()["hierarchical"], 0, settings=small
+    ... )
+    >>> result.status.value, sorted(result.details["regimes"])
+    ('pass', ['large_market', 'small_market'])
 """
 
 from __future__ import annotations

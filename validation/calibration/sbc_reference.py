@@ -20,6 +20,13 @@ PASS. The family is ``"reference"``: the candidate argument is ignored
 
 The model is built and compiled once per process (cached by its build arguments); the prior
 enters as data, so a different model prior reuses the same compiled model.
+
+Example (a full check runs 30 NUTS fits, too slow for an example; this is the chi-square
+binning of its ranks, by hand: the divisors of L + 1 = 100 up to 20 are 2, 4, 5, 10, 20; 30
+ranks keep 5 expected per bin up to 6 bins, so 5 bins; 1000 ranks allow all 20)::
+
+    >>> chi_square_bins(30, 100), chi_square_bins(1000, 100)
+    (5, 20)
 """
 
 from __future__ import annotations

@@ -13,6 +13,13 @@ own fills at 0.1 / s from minute 4 with adverse moves, jumps, and a regime chang
   implementation independent of the estimator's own ppf), and kappa inside the interval.
 
 Deterministic given the seed: stated false-alarm rate 0.
+
+Example (the production candidate; checkpoints every 30 s from 420 s to 900 s: 17)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> result = run_params_consistency(correct_candidates()["unified"], 0)
+    >>> result.status.value, result.details["checkpoints"]
+    ('pass', 17)
 """
 
 from __future__ import annotations

@@ -21,6 +21,12 @@ estimator, built by the candidate's own factory path:
 
 Deterministic: stated false-alarm rate 0. It judges the production classes themselves (the
 candidate argument is not used: a session runner does not expose the estimator's state).
+
+Example (the production candidate)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> run_contracts(correct_candidates()["unified"], 0).status.value
+    'pass'
 """
 
 from __future__ import annotations

@@ -33,6 +33,18 @@ normal, so the model's P(jump) of a small diffusive return, about 0.003, is too 
 expected jumps in the lowest bin where none occur), so alpha is nominal: the check failed the
 production estimator on 3 of 100 seeds (base seeds 2000-2099, 95% CI 0.006-0.085), and the
 suite states 0.03. Reproduce with ``python -m validation.catalogue.audit --family unified``.
+
+Example (the production candidate on 2 sessions instead of 8; the statistics by hand for two
+jump buckets both given P(jump) = 1/2: z_all = (2 - 1) / sqrt(1/2) = sqrt(2), and the bin
+[0.5, 0.95) gives z_bin = (2 - 1)**2 / (1/2) = 2)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> small = JumpCalibrationSettings(n_sessions=2)
+    >>> run_jump_calibration(correct_candidates()["unified"], 0, settings=small).status.value
+    'pass'
+    >>> st = calibration_statistics(np.array([0.5, 0.5]), np.array([True, True]))
+    >>> round(st["z_all"], 6), round(st["z_bin"], 6)
+    (1.414214, 2.0)
 """
 
 from __future__ import annotations

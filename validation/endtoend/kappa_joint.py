@@ -17,6 +17,19 @@ accepts: over 400 scenario draws the moment-matched posterior differed from the 
 (1-D quadrature, :mod:`validation.calibration.hierarchical_reference`) by at most 0.33 sd
 (99th percentile 0.21, median 0.014; reproduce with :func:`approximation_error`). A fit that
 fails the convergence gate makes the check INCONCLUSIVE.
+
+Example (a full check fits a PyMC model, too slow for an example; these are the distances the
+reference gets at t = 400 s: the window (100 s, 400 s] leaves out the trade at 100 s, and the
+trade at 2e-6 is floored at 1e-5)::
+
+    >>> from types import SimpleNamespace
+    >>> events = SimpleNamespace(
+    ...     times_ms=np.array([100_000, 200_000, 300_000, 400_000]),
+    ...     kinds=np.array([TRADE, OWN_FILL, TRADE, TRADE]),
+    ...     distances=np.array([3e-4, 1e-4, 2e-6, 5e-4]),
+    ... )
+    >>> window_distances(events, 400_000)
+    (array([1.e-05, 5.e-04]), array([0.0001]))
 """
 
 from __future__ import annotations

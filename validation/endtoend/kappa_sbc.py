@@ -30,6 +30,16 @@ check's false-alarm rate is at most about alpha = 0.001; measured by
 The market posterior is exact for this model (up to the 1e-5 distance floor); the own-fill
 posterior is the moment-matched approximation of full Bayes (conf = A / (A + a0)), which these
 replication counts cannot tell from exact.
+
+Example (the production candidate on 20 replications instead of 100; phi by hand after one
+adverse move of 5 bp: AS = 5, phi = 0.5 + 0.5 exp(-1) = 0.683940)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> small = KappaSbcSettings(n_replications=20)
+    >>> run_kappa_sbc(correct_candidates()["unified"], 0, settings=small).status.value
+    'pass'
+    >>> round(adverse_factor(np.array([5.0])), 6)
+    0.68394
 """
 
 from __future__ import annotations

@@ -21,6 +21,17 @@ below sigma**2 or above sigma**2 + (jump rate) E[J**2] (one-sided t-tests).
 The VWAP-return estimator (``use_mid_returns=False``) gives about 2/3 of the variance with many
 trades per bucket and the bounce variance with one; classical bipower on one trade per bucket
 (exponential durations) gives pi/4 of it.
+
+Example (the production candidate on 2 sessions per scenario instead of 8, so each t-test has
+1 degree of freedom: this shows the call, not the check's power; a session's statistic by hand
+when every checkpoint reports twice the true sigma: x = ln 4 = 1.386294)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> small = SigmaBiasSettings(n_sessions=2)
+    >>> run_sigma_bias(correct_candidates()["unified"], 0, settings=small).status.value
+    'pass'
+    >>> round(_log_ratios([2 * SIGMA, 2 * SIGMA], SIGMA**2), 6)
+    1.386294
 """
 
 from __future__ import annotations
