@@ -160,8 +160,6 @@ def test_consistency_band_contains_the_diagonal_mostly_for_calibrated_forecasts(
     p = rng.uniform(size=3000)
     y = rng.uniform(size=3000) < p
     test = miscalibration_test(p, y, rng, alpha=0.01, n_resamples=199)
-    x = test.decomposition.forecast[
-        np.unique(np.linspace(0, p.size - 1, 400).round().astype(int))
-    ]
+    x = test.decomposition.forecast[np.unique(np.linspace(0, p.size - 1, 400).round().astype(int))]
     inside = (test.band_low <= x + 0.02) & (x - 0.02 <= test.band_high)
     assert inside.mean() > 0.95

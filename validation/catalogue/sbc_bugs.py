@@ -26,9 +26,7 @@ def latest_half_kappa(data: KappaData, prior: GammaPrior) -> GammaPosterior:
     """The production conjugate posterior of the latest ceil(n / 2) fills only (a window half
     as long as the data it is meant to cover): Gamma(a0 + m, b0 + sum of those m distances)."""
     keep = slice(len(data.distances) // 2, None)
-    half = KappaData(
-        data.distances[keep], data.timestamps_ms[keep], data.volumes[keep], data.kappa
-    )
+    half = KappaData(data.distances[keep], data.timestamps_ms[keep], data.volumes[keep], data.kappa)
     return conjugate_kappa(half, prior)
 
 
