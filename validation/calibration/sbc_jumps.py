@@ -23,6 +23,13 @@ the components overlap (pooled over 200 000 returns: mean P 0.31 against a jump 
 0.27 where 0.2 <= P < 0.5, 0.64 against 0.58 where 0.5 <= P < 0.8) and this test rejected it
 on 1 of 100 seeds at 0.001 and 6 of 100 at 0.01, so that scenario would not be a gate at the
 stated rate.
+
+Example (the production classifier on 1000 returns, 199 resamples at alpha = 0.005)::
+
+    >>> from validation.candidates import correct_candidates
+    >>> small = JumpReliabilitySettings(n_returns=1000, alpha=0.005, n_resamples=199)
+    >>> run_jump_reliability(correct_candidates()["jumps"], 0, settings=small).status.value
+    'pass'
 """
 
 from __future__ import annotations
