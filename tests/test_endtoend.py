@@ -16,6 +16,7 @@ import validation.endtoend._reported
 import validation.market.feed
 import validation.market.simulate
 import validation.report.coverage
+import validation.results
 from online.unified import UnifiedParameterEstimator
 from validation.catalogue import unified_bugs
 from validation.endtoend.consistency import run_params_consistency
@@ -33,6 +34,7 @@ from validation.results import Status
         validation.endtoend._reported,
         validation.report.coverage,
         validation.candidates.stochastic_vol,
+        validation.results,
     ],
     ids=lambda m: m.__name__,
 )

@@ -258,8 +258,8 @@ def accept(
                 reason=reason,
                 size=float(r.size),
                 data=tuple(DataRef(f.name, f.bytes, f.sha256) for f in r.data_files),
-                size_name=str(r.details.get("size_name", "")),
-                summary=str(r.details.get("size_summary", "")),
+                size_name=r.explanation.size_name or "",
+                summary=r.explanation.size_summary or "",
                 seed=seed,
             )
         )

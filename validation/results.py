@@ -68,6 +68,39 @@ class DataFile:
         return cls(name=path.name, bytes=path.stat().st_size, sha256=digest)
 
 
+@dataclass(frozen=True)
+class Explanation:
+    """The short texts a check puts beside its numbers, read from ``details`` in this one place
+    (the report and the verdict read these attributes, never the keys).
+
+    Attributes:
+        statistic_name: what ``statistic`` is and when the check fails.
+        size_name: for ADEQUACY checks, what ``size`` measures.
+        size_summary: for ADEQUACY checks, the numbers behind ``size``.
+        reason: why the check ended as it did when no statistic could be computed.
+        candidate_error: the exception a candidate raised on valid data.
+
+    >>> Explanation.of({"statistic_name": "max |z|", "n": 3})  # doctest: +NORMALIZE_WHITESPACE
+    Explanation(statistic_name='max |z|', size_name=None, size_summary=None, reason=None,
+                candidate_error=None)
+    """
+
+    statistic_name: str | None = None
+    size_name: str | None = None
+    size_summary: str | None = None
+    reason: str | None = None
+    candidate_error: str | None = None
+
+    @classmethod
+    def of(cls, details: dict[str, Any]) -> Explanation:
+        """The texts present in ``details`` (None where a check gives none)."""
+        return cls(**{f.name: _text(details.get(f.name)) for f in fields(cls)})
+
+
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
 @dataclass
 class CheckResult:
     """One check's verdict and the numbers behind it.
@@ -75,7 +108,7 @@ class CheckResult:
     Attributes:
         name: check name, e.g. ``"sbc.conjugate_kappa"``.
         status: pass / fail / inconclusive.
-        statistic: the tested statistic (its meaning is in ``details["statistic_name"]``).
+        statistic: the tested statistic (its meaning in :attr:`explanation`).
         threshold: the value ``statistic`` is compared against.
         details: JSON-serialisable numbers behind the verdict (tolerances, MCSEs, p-values...).
         seed: the seed that makes the check reproducible.
@@ -85,8 +118,8 @@ class CheckResult:
         kind: GATE (a failure is a defect of the estimator) or ADEQUACY (a failure is a
             finding about the model on these data); see :class:`Kind`.
         size: for ADEQUACY checks, how far the data are from the model (>= 0, larger is
-            worse; its meaning in ``details["size_name"]``, the numbers behind it in
-            ``details["size_summary"]``); None for GATE checks.
+            worse; its meaning and the numbers behind it in :attr:`explanation`); None for
+            GATE checks.
         data_files: the real-data files the check ran on (empty for simulated scenarios).
         candidate: ``module:function`` of the candidate the check ran on (None for checks
             of the reference models); stamped by :func:`validation.suite.run_checks`.
@@ -112,6 +145,11 @@ class CheckResult:
     @property
     def failed(self) -> bool:
         return self.status is Status.FAIL
+
+    @property
+    def explanation(self) -> Explanation:
+        """The texts beside the numbers (:class:`Explanation`)."""
+        return Explanation.of(self.details)
 
     def parts(self, cls: type[T]) -> list[tuple[str, T]]:
         """Every ``(path, part)`` of type ``cls`` in ``details`` (depth-first, through dicts,

@@ -113,7 +113,7 @@ def _counts(results: list[CheckResult]) -> dict[str, int]:
 
 def _classify_one(result: CheckResult, baseline: Baseline) -> tuple[Finding, int | None]:
     """The finding and the index of the baseline entry it matched (None if none)."""
-    summary = str(result.details.get("size_summary", ""))
+    summary = result.explanation.size_summary or ""
     base = {"check": result.name, "size": result.size, "summary": summary}
     matched = [
         i

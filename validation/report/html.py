@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from validation.catalogue.power import FalseAlarmResult, PowerRow
+from validation.results import Explanation
 
 _STYLE = """
 body{font-family:sans-serif;margin:2em;max-width:70em;color:#222}
@@ -92,18 +93,15 @@ def _summary(report: dict[str, Any]) -> str:
 
 
 def _check_section(check: dict[str, Any], pngs: list[Path]) -> str:
-    details = check["details"]
+    text = Explanation.of(check["details"])
     facts = [
         ("statistic", _fmt(check["statistic"])),
-        ("statistic is", details.get("statistic_name")),
+        ("statistic is", text.statistic_name),
         ("threshold", _fmt(check["threshold"])),
         ("stated false-alarm rate", _fmt(check["false_alarm_rate"])),
-        (
-            "size",
-            details.get("size_summary") and f"{_fmt(check['size'])}: {details['size_summary']}",
-        ),
-        ("reason", details.get("reason")),
-        ("candidate error", details.get("candidate_error")),
+        ("size", text.size_summary and f"{_fmt(check['size'])}: {text.size_summary}"),
+        ("reason", text.reason),
+        ("candidate error", text.candidate_error),
         ("seed", _fmt(check["seed"])),
         ("candidate", _fmt(check.get("candidate"))),
         ("seconds", f"{check['seconds']:.2f}"),

@@ -19,7 +19,7 @@ from validation.report import panels, plots
 from validation.report.coverage import CoverageResult
 from validation.report.environment import environment
 from validation.report.html import render_html
-from validation.results import _json_safe
+from validation.results import Explanation, _json_safe
 from validation.suite import SuiteRun
 from validation.verdict import FindingStatus, Verdict, classify
 
@@ -210,15 +210,13 @@ def _markdown(
         lines += [f"### `{c['name']}` ({c['kind']}): {c['status']}", ""]
         if c.get("candidate"):
             lines += [f"candidate: `{c['candidate']}`", ""]
-        statistic_name = c["details"].get("statistic_name")
-        if statistic_name:
-            lines += [f"statistic: {statistic_name}", ""]
-        size_summary = c["details"].get("size_summary")
-        if size_summary:
-            lines += [f"size {_fmt(c['size'])}: {size_summary}", ""]
-        reason = c["details"].get("reason")
-        if reason:
-            lines += [f"reason: {reason}", ""]
+        text = Explanation.of(c["details"])
+        if text.statistic_name:
+            lines += [f"statistic: {text.statistic_name}", ""]
+        if text.size_summary:
+            lines += [f"size {_fmt(c['size'])}: {text.size_summary}", ""]
+        if text.reason:
+            lines += [f"reason: {text.reason}", ""]
         lines += [f"![{Path(f).stem}]({f})" for f in figures.get(c["name"], [])]
         lines.append("")
     if power:
