@@ -16,8 +16,8 @@ SMALL = ExactSbcSettings(n_replications=300)
 
 def test_sbc_details_carry_theta_and_the_posterior_moments_of_each_replication():
     res = run_kappa_pit(conjugate_kappa, 2, settings=SMALL)
-    theta = np.array(res.details["theta"])
-    mean, sd = np.array(res.details["posterior_mean"]), np.array(res.details["posterior_sd"])
+    moments = res.details["replications"]
+    theta, mean, sd = moments.theta, moments.posterior_mean, moments.posterior_sd
     assert theta.size == mean.size == sd.size == 300
     prior = GammaPrior()
     n = np.array(res.details["n_per_replication"])

@@ -35,7 +35,11 @@ from online.conjugate_kappa import ConjugateKappaConfig
 from online.hierarchical_kappa import HierarchicalKappaConfig
 from validation.agreement._common import CandidateError, Timer, call_candidate, fail_result
 from validation.agreement._reference import draws_of, mcmc_seed, reference_model
-from validation.agreement.posterior import PosteriorComparison, compare_posterior
+from validation.agreement.posterior import (
+    PosteriorComparison,
+    PosteriorOverlay,
+    compare_posterior,
+)
 from validation.families import Candidate, CheckSpec
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, simulate_hierarchical, simulate_kappa
@@ -156,7 +160,7 @@ def _compare(name, seed, timer, post, fit_result, var, index, **extra) -> CheckR
     )
 
 
-def _overlay(post, draws: np.ndarray, var: str, bins: int = 40) -> dict[str, object]:
+def _overlay(post, draws: np.ndarray, var: str, bins: int = 40) -> PosteriorOverlay:
     """Probability per bin of the MCMC draws and of the candidate (cdf differences), for plots.
 
     Bins are equal-width over the draws' 0.1%..99.9% quantiles.
@@ -165,12 +169,7 @@ def _overlay(post, draws: np.ndarray, var: str, bins: int = 40) -> dict[str, obj
     edges = np.linspace(*np.quantile(flat, [0.001, 0.999]), bins + 1)
     reference_mass = np.histogram(flat, bins=edges)[0] / flat.size
     candidate_mass = np.diff(np.asarray(post.cdf(edges), dtype=float))
-    return {
-        "variable": var,
-        "edges": edges.tolist(),
-        "reference_mass": reference_mass.tolist(),
-        "candidate_mass": candidate_mass.tolist(),
-    }
+    return PosteriorOverlay(var, edges, reference_mass, candidate_mass)
 
 
 def check_kappa_mcmc(candidate: Candidate, seed: int) -> CheckResult:

@@ -90,6 +90,25 @@ def ess_thin(draws: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class PosteriorOverlay:
+    """Probability per bin of the MCMC draws and of the online posterior (for the report's
+    overlay plot): ``reference_mass[j]`` and ``candidate_mass[j]`` over ``edges[j:j+2]``."""
+
+    variable: str
+    edges: np.ndarray
+    reference_mass: np.ndarray
+    candidate_mass: np.ndarray
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "variable": self.variable,
+            "edges": self.edges.tolist(),
+            "reference_mass": self.reference_mass.tolist(),
+            "candidate_mass": self.candidate_mass.tolist(),
+        }
+
+
+@dataclass(frozen=True)
 class SummaryComparison:
     """One summary: candidate value, MCMC estimate, its MCSE, the tolerance, |diff| / tol."""
 

@@ -125,6 +125,10 @@ class MiscalibrationTest:
         k = int(np.floor(self.alpha * (b + 1)))
         return float(np.sort(self.resampled_mcb)[b - k]) if k >= 1 else float("inf")
 
+    def to_json(self) -> dict[str, Any]:
+        """The JSON written for this typed part of a check's details (see :meth:`details`)."""
+        return self.details()
+
     def details(self) -> dict[str, Any]:
         return {
             **self.decomposition.details(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -62,3 +63,20 @@ def fractional_ranks(ranks: np.ndarray, n_draws: int) -> np.ndarray:
     if np.any((r < 0) | (r > n_draws)):
         raise ValueError(f"ranks must lie in 0..{n_draws}")
     return (r + 0.5) / (n_draws + 1)
+
+
+@dataclass(frozen=True)
+class ReplicationMoments:
+    """Per SBC replication: the simulated parameter and the posterior mean and sd (a typed
+    part of a check's details, drawn by the report's recovery and contraction panels)."""
+
+    theta: np.ndarray
+    posterior_mean: np.ndarray
+    posterior_sd: np.ndarray
+
+    def to_json(self) -> dict[str, list[float]]:
+        return {
+            "theta": self.theta.tolist(),
+            "posterior_mean": self.posterior_mean.tolist(),
+            "posterior_sd": self.posterior_sd.tolist(),
+        }

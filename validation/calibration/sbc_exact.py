@@ -46,7 +46,7 @@ from validation.calibration._sbc import (
     log_uniform_int,
 )
 from validation.calibration.coverage import posterior_coverage, stack_indicators
-from validation.calibration.pit import exact_pit
+from validation.calibration.pit import ReplicationMoments, exact_pit
 from validation.families import Candidate, PosteriorLike
 from validation.results import CheckResult
 from validation.scenarios import GammaPrior, simulate_hierarchical, simulate_kappa
@@ -116,9 +116,11 @@ def _exact_pit_sbc(
         time.perf_counter() - start,
         {
             "n_per_replication": sizes,
-            "theta": thetas,
-            "posterior_mean": [float(p.mean) for p in posts],
-            "posterior_sd": [float(p.sd) for p in posts],
+            "replications": ReplicationMoments(
+                np.asarray(thetas, dtype=float),
+                np.array([float(p.mean) for p in posts]),
+                np.array([float(p.sd) for p in posts]),
+            ),
             **extra,
         },
     )

@@ -89,7 +89,7 @@ def run_jump_reliability(
         details={
             "statistic_name": "CORP MCB / resampled critical MCB; FAIL when the resampling "
             "p-value <= alpha",
-            "reliability": test.details(),
+            "reliability": test,
             "n_returns": s.n_returns,
             "jumps": int(np.count_nonzero(data.is_jump)),
             "mean_p_jump": float(p.mean()),

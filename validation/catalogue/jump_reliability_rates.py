@@ -34,7 +34,7 @@ LEVELS = (0.001, 0.01, 0.05)
 def rejection_counts(candidate: Candidate, seeds: range) -> dict[float, int]:
     """How many of ``seeds`` give a resampling p-value <= each of ``LEVELS``."""
     p_values = np.array(
-        [run_jump_reliability(candidate, k).details["reliability"]["p_value"] for k in seeds]
+        [run_jump_reliability(candidate, k).details["reliability"].p_value for k in seeds]
     )
     return {a: int(np.count_nonzero(p_values <= a)) for a in LEVELS}
 

@@ -1,17 +1,18 @@
 """Report panels of the calibration checks added beside the SBC ECDF and coverage figures.
 
-``recovery_contraction``: for an exact-PIT SBC check (``details`` with ``theta``,
-``posterior_mean``, ``posterior_sd``), two panels: recovery, the posterior mean against the
-simulated parameter (log-log, identity line), and posterior contraction
-1 - sd_post^2 / Var(theta) (Var over the replications' simulated theta, i.e. the marginal
-prior variance) against the posterior z-score (mean - theta) / sd (Schad, Betancourt and
+``recovery_contraction``: for an exact-PIT SBC check (a
+:class:`~validation.calibration.pit.ReplicationMoments` in its details), two panels: recovery,
+the posterior mean against the simulated parameter (log-log, identity line), and posterior
+contraction 1 - sd_post^2 / Var(theta) (Var over the replications' simulated theta, i.e. the
+marginal prior variance) against the posterior z-score (mean - theta) / sd (Schad, Betancourt and
 Vasishth 2021): a calibrated posterior keeps |z| mostly below 2 at every contraction, an
 over-confident one spreads z at high contraction, a biased one shifts it.
 
 ``reliability_diagram``: the CORP reliability diagram of a binary-calibration check
 (:mod:`validation.calibration.binary`): the PAV-recalibrated probability against the forecast,
 the diagonal, the pointwise consistency band of calibrated forecasts, and MCB / DSC / UNC with
-the resampling p-value. Drawn from ``details["reliability"]``; Agg backend (via
+the resampling p-value, from the :class:`~validation.calibration.binary.MiscalibrationTest` in
+the details (found by type); Agg backend (via
 :mod:`validation.report.plots`).
 """
 
@@ -22,18 +23,19 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from validation.report.plots import _find, _slug
+from validation.calibration.binary import BAND_LEVEL, MiscalibrationTest, curve_index
+from validation.calibration.pit import ReplicationMoments
+from validation.report.plots import _slug
 from validation.results import CheckResult
 
 
 def recovery_contraction(result: CheckResult, out_dir: Path) -> Path | None:
     """Recovery and contraction-vs-z panels (module docstring); None without the data."""
-    d = result.details
-    if not all(isinstance(d.get(k), list) for k in ("theta", "posterior_mean", "posterior_sd")):
+    parts = result.parts(ReplicationMoments)
+    if not parts:
         return None
-    theta = np.asarray(d["theta"], dtype=float)
-    mean = np.asarray(d["posterior_mean"], dtype=float)
-    sd = np.asarray(d["posterior_sd"], dtype=float)
+    moments = parts[0][1]
+    theta, mean, sd = moments.theta, moments.posterior_mean, moments.posterior_sd
     contraction = 1.0 - sd**2 / np.var(theta)
     z = (mean - theta) / sd
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.4, 4.0))
@@ -60,36 +62,34 @@ def recovery_contraction(result: CheckResult, out_dir: Path) -> Path | None:
 
 
 def reliability_diagram(result: CheckResult, out_dir: Path) -> Path | None:
-    """CORP reliability diagram(s), one panel per ``reliability`` entry of the details."""
-    panels = [
-        (path, r)
-        for path, r in _find(result.details, "reliability")
-        if isinstance(r, dict) and "curve_recalibrated" in r
-    ]
+    """CORP reliability diagram(s), one panel per :class:`MiscalibrationTest` in the details."""
+    panels = result.parts(MiscalibrationTest)
     if not panels:
         return None
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.4), squeeze=False)
-    for ax, (path, r) in zip(axes[0], panels, strict=True):
-        x = np.asarray(r["curve_forecast"], dtype=float)
+    for ax, (path, test) in zip(axes[0], panels, strict=True):
+        d = test.decomposition
+        keep = curve_index(d.forecast.size)
+        x = d.forecast[keep]
         ax.fill_between(
             x,
-            r["band_low"],
-            r["band_high"],
+            test.band_low,
+            test.band_high,
             step="post",
             color="tab:blue",
             alpha=0.2,
-            label=f"{100 * r['band_level']:.0f}% consistency band",
+            label=f"{100 * BAND_LEVEL:.0f}% consistency band",
         )
-        ax.step(x, r["curve_recalibrated"], where="post", color="tab:red", label="CORP (PAV)")
+        ax.step(x, d.recalibrated[keep], where="post", color="tab:red", label="CORP (PAV)")
         ax.plot([0.0, 1.0], [0.0, 1.0], color="grey", lw=0.8, label="calibrated")
         ax.set_xlim(0.0, 1.0)
         ax.set_ylim(0.0, 1.0)
         ax.set_xlabel("forecast probability")
         ax.set_ylabel("conditional event probability (PAV)")
         ax.set_title(
-            f"{path.rsplit('.reliability', 1)[0] or 'reliability'}: MCB {r['mcb']:.2e}, "
-            f"DSC {r['dsc']:.2e}, UNC {r['unc']:.2e}\np-value {r['p_value']:.3g} "
-            f"(alpha {r['alpha']:g}, {r['n_resamples']} resamples)",
+            f"{path.rsplit('.reliability', 1)[0] or 'reliability'}: MCB {d.mcb:.2e}, "
+            f"DSC {d.dsc:.2e}, UNC {d.unc:.2e}\np-value {test.p_value:.3g} "
+            f"(alpha {test.alpha:g}, {test.resampled_mcb.size} resamples)",
             fontsize=8,
         )
         ax.legend(fontsize=7, loc="upper left")

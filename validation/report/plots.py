@@ -1,10 +1,11 @@
 """Report figures, drawn from the typed parts a check stores in ``CheckResult.details``.
 
 Parts are found by type (:meth:`validation.results.CheckResult.parts`) and read by attribute:
-:class:`~validation.calibration.uniformity.EcdfBandTest` (ECDF difference plot) and
-:class:`~validation.calibration.coverage.CoverageTable` (coverage plot); the MCMC overlay is
-still a plain ``"overlay"`` dict. Each function returns the written PNG path, or None when the
-result carries no data of that kind. Matplotlib runs with the non-interactive Agg backend.
+:class:`~validation.calibration.uniformity.EcdfBandTest` (ECDF difference plot),
+:class:`~validation.calibration.coverage.CoverageTable` (coverage plot) and
+:class:`~validation.agreement.posterior.PosteriorOverlay` (online vs MCMC posterior). Each
+function returns the written PNG path, or None when the result carries no data of that kind.
+Matplotlib runs with the non-interactive Agg backend.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from validation.agreement.posterior import PosteriorOverlay
 from validation.calibration.coverage import CoverageTable
 from validation.calibration.uniformity import EcdfBandTest
 from validation.catalogue.power import PowerRow
@@ -110,17 +112,17 @@ def coverage(result: CheckResult, out_dir: Path) -> Path | None:
 
 def posterior_overlay(result: CheckResult, out_dir: Path) -> Path | None:
     """Online posterior vs the MCMC draws: per-bin probability mass of both."""
-    overlays = [(p, o) for p, o in _find(result.details, "overlay") if isinstance(o, dict)]
+    overlays = result.parts(PosteriorOverlay)
     if not overlays:
         return None
     fig, axes = plt.subplots(1, len(overlays), figsize=(5.2 * len(overlays), 3.6), squeeze=False)
     for ax, (path, ov) in zip(axes[0], overlays, strict=True):
-        edges = np.asarray(ov["edges"], dtype=float)
+        edges = np.asarray(ov.edges, dtype=float)
         centres = 0.5 * (edges[1:] + edges[:-1])
         width = np.diff(edges)
-        ax.bar(centres, ov["reference_mass"], width=width, alpha=0.4, label="MCMC draws")
-        ax.step(centres, ov["candidate_mass"], where="mid", color="black", label="online")
-        ax.set_xlabel(ov.get("variable", "parameter"))
+        ax.bar(centres, ov.reference_mass, width=width, alpha=0.4, label="MCMC draws")
+        ax.step(centres, ov.candidate_mass, where="mid", color="black", label="online")
+        ax.set_xlabel(ov.variable)
         ax.set_ylabel("probability per bin")
         ax.set_title(path.rsplit(".overlay", 1)[0] or "posterior", fontsize=9)
         ax.legend(fontsize=7)
