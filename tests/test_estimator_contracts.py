@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 import online
@@ -185,3 +186,34 @@ def test_config_check_fails_on_a_config_that_accepts_nan_or_names_another_field(
     misnamed = dataclasses.replace(tick, make=lambda: Holder(MisnamedConfig()))
     with pytest.raises(ContractViolation, match="error names 'other'"):
         check_config_rejects_bad_values(misnamed)
+
+
+def test_bulk_check_fails_on_a_kernel_that_lets_nan_through():
+    tick = contract("TickEWMA")
+
+    def unchecked(e, calls):  # the streaming loop as arrays, no up-front validation
+        copy = type(e).from_state_dict(e.state_dict())
+        out = []
+        for (x,) in calls:
+            copy._value = x if copy.value is None else copy.value + copy.alpha * (x - copy.value)
+            out.append(copy._value)
+        return (np.array(out),)
+
+    lax = dataclasses.replace(tick.bulk, run=unchecked)
+    with pytest.raises(ContractViolation, match="accepted NaN in column 0"):
+        check_bulk_equals_streaming(dataclasses.replace(tick, bulk=lax))
+
+
+def test_interpreted_kernel_check_fails_when_the_python_source_differs(monkeypatch):
+    from validation.endtoend.estimator_contracts import run_estimator_contracts
+
+    tick = contract("TickEWMA")
+    compiled = bulk.ewma._tick_kernel
+    py = compiled.py_func
+
+    def drifting(x, alpha, value, started, out):  # the source with another decay
+        return py(x, alpha * 1.001, value, started, out)
+
+    monkeypatch.setattr(compiled, "py_func", drifting, raising=False)
+    res = run_estimator_contracts([tick], 0)
+    assert any("interpreted kernel" in p for p in res.details["problems"])

@@ -34,3 +34,12 @@ def test_recovery_panel_is_drawn_for_sbc_results_and_skipped_otherwise(tmp_path)
     other = CheckResult(name="x", status=Status.PASS, statistic=0.0, threshold=1.0)
     assert recovery_contraction(other, tmp_path) is None
     assert recovery_contraction in FIGURES
+
+
+def test_loglik_sbc_carries_the_replication_moments_for_its_recovery_panel(tmp_path):
+    from validation.calibration.loglik_pit import run_kappa_loglik_pit
+
+    res = run_kappa_loglik_pit(conjugate_kappa, 1, settings=ExactSbcSettings(n_replications=100))
+    moments = res.details["replications"]
+    assert moments.theta.size == moments.posterior_sd.size == 100
+    assert recovery_contraction(res, tmp_path) is not None

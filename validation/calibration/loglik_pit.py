@@ -53,6 +53,7 @@ from validation.calibration._sbc import (
     candidate_error_result,
     log_uniform_int,
 )
+from validation.calibration.pit import ReplicationMoments
 from validation.calibration.sbc_exact import ExactSbcSettings
 from validation.calibration.uniformity import uniformity_test
 from validation.families import Candidate, PosteriorLike
@@ -121,9 +122,9 @@ def run_kappa_loglik_pit(
             "pit": u_t,
             "uniformity": uni,
             "n_per_replication": sizes,
-            "theta": thetas,
-            "posterior_mean": means,
-            "posterior_sd": sds,
+            "replications": ReplicationMoments(
+                np.asarray(thetas, dtype=float), np.asarray(means), np.asarray(sds)
+            ),
             "prior": {"alpha": s.prior.alpha, "beta": s.prior.beta},
         },
         seed=seed,
