@@ -87,7 +87,7 @@ def test_kappa_passes_and_reference_sees_the_floored_data():
     _, data, used = kappa._kappa_scenario(SEED)
     assert result.details["floored"] == int(np.sum(data.distances < 1e-5))
     np.testing.assert_array_equal(used, np.where(data.distances < 1e-5, 1e-5, data.distances))
-    assert result.details["mcmc"]["usable"]
+    assert result.details["mcmc"].usable
     assert result.false_alarm_rate == kappa.ALPHA
 
 
@@ -125,7 +125,7 @@ def test_unusable_fit_is_inconclusive_never_pass():
     for cand in (conjugate_kappa, kappa_bp_units):
         result = kappa.check_kappa_mcmc(cand, 7)
         assert result.status is Status.INCONCLUSIVE
-        assert result.details["mcmc"]["reasons"]
+        assert result.details["mcmc"].reasons
     result = jumps_mcmc.check_jumps_mcmc(soft_jumps, 7)
     assert result.status is Status.INCONCLUSIVE
 
@@ -149,7 +149,7 @@ def test_hierarchical_pinned_fails_known_bad(bad):
 def test_jumps_mcmc_passes_the_production_candidate():
     result = jumps_mcmc.check_jumps_mcmc(soft_jumps, SEED)
     assert result.status is Status.PASS, result.details
-    assert result.details["mcmc"]["usable"]
+    assert result.details["mcmc"].usable
 
 
 @pytest.mark.parametrize("bad", [binary_three_sigma, design_hard_threshold])

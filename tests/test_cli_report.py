@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -63,7 +64,9 @@ def test_quick_audit_end_to_end(tmp_path, capsys: pytest.CaptureFixture[str]) ->
     code = cli.main(["audit", "--suite", "quick", "--out", str(tmp_path), "--seed", "0"])
     report = json.loads((tmp_path / "report.json").read_text())
     assert code == report["summary"]["exit_code"] == 0, report["summary"]
-    assert len(report["checks"]) == len(suite.all_checks())
+    quick = suite.suite_checks("quick")
+    assert [c["name"] for c in report["checks"]] == [c.name for c in quick]
+    assert "sbc.reference_gamma_exponential_ranks" not in {c.name for c in quick}  # full only
     assert report["environment"]["packages"]["pymc"]
     assert "pymc" in report["mcmc_backends"] or "nutpie" in report["mcmc_backends"]
     pngs = sorted(p.name for p in (tmp_path / "plots").glob("*.png"))
@@ -73,7 +76,7 @@ def test_quick_audit_end_to_end(tmp_path, capsys: pytest.CaptureFixture[str]) ->
     for png in pngs:
         assert f"plots/{png}" in markdown
     captured = capsys.readouterr()
-    assert f"[1/{len(suite.all_checks())}]" in captured.err  # progress on stderr
+    assert f"[1/{len(quick)}]" in captured.err  # progress on stderr
     assert "quick audit:" in captured.out and "0 failed" in captured.out
 
 
@@ -100,3 +103,12 @@ def test_rerunning_an_audit_with_a_fit_cache_does_no_mcmc(tmp_path, monkeypatch)
     assert [r.status for r in second.results] == [r.status for r in first.results]
     assert [r.statistic for r in second.results] == [r.statistic for r in first.results]
     reference_fits.set_fit_cache_dir(None)
+
+
+def test_full_suite_runs_every_check_and_a_check_names_a_known_suite() -> None:
+    assert [c.name for c in suite.suite_checks("full")] == [c.name for c in suite.all_checks()]
+    with pytest.raises(ValueError, match="suite='nightly'"):
+        suite.suite_checks("nightly")
+    spec = suite.all_checks()[0]
+    with pytest.raises(ValueError, match="suite='weekly'"):
+        dataclasses.replace(spec, suite="weekly")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from validation.agreement.reference_fits import McmcRecord, SamplerRecord
 from validation.calibration.sbc_exact import ExactSbcSettings, run_kappa_pit
 from validation.candidates.kappa import conjugate_kappa
 from validation.catalogue.kappa_bugs import robust_t_kappa
 from validation.report.panels import FIGURES, recovery_contraction
+from validation.report.writer import build_report
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior
+from validation.suite import SuiteRun
 
 SMALL = ExactSbcSettings(n_replications=300)
 
@@ -43,3 +46,20 @@ def test_loglik_sbc_carries_the_replication_moments_for_its_recovery_panel(tmp_p
     moments = res.details["replications"]
     assert moments.theta.size == moments.posterior_sd.size == 100
     assert recovery_contraction(res, tmp_path) is not None
+
+
+def test_report_lists_the_backends_of_the_typed_mcmc_records_only():
+    fit = McmcRecord(backend="nutpie", seed=1, usable=True, diagnostics={"backend": "nutpie"})
+    sbc = SamplerRecord(backend="jax", draws=1000, tune=300, chains=2)
+    run = SuiteRun(
+        results=[
+            CheckResult("a", Status.PASS, 0.5, 1.0, details={"mcmc": fit}),
+            CheckResult("b", Status.PASS, 0.5, 1.0, details={"nested": [{"sampler": sbc}]}),
+            # a plain "backend" key is a setting, not a record of which sampler ran
+            CheckResult("c", Status.PASS, 0.5, 1.0, details={"backend": "pymc"}),
+        ]
+    )
+    report = build_report("quick", 0, run, started=0.0)
+    assert report["mcmc_backends"] == ["jax", "nutpie"]
+    assert report["checks"][0]["details"]["mcmc"] == {"backend": "nutpie", "seed": 1}
+    assert report["checks"][1]["details"]["nested"][0]["sampler"]["chains"] == 2

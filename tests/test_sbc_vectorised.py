@@ -28,7 +28,7 @@ def test_correct_model_passes_with_gated_replications(correct):
     assert correct.name == VECTORISED_RANKS
     assert correct.status is Status.PASS, correct.details.get("uniformity")
     assert correct.details["n_usable"] >= 0.9 * SMALL.n_replications
-    assert correct.details["sampler"]["chains"] == 2
+    assert correct.details["sampler"].chains == 2
     assert all(0 <= r <= SMALL.n_ranked_draws for r in correct.details["ranks"])
 
 

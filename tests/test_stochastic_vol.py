@@ -7,11 +7,17 @@ import math
 
 import numpy as np
 import pytest
-from scipy import signal, special, stats
+from scipy import special, stats
 
 from online.errors import InvalidInputError, StateDictError
 from online.stochastic_vol import StochasticVolConfig, StochasticVolParams, log_chi2_offset
-from validation.agreement.stochastic_vol import MU, simulate_sv_returns, true_sv_fit
+from validation.agreement.stochastic_vol import (
+    MU,
+    batch_sv_fit,
+    log_variance_proxies,
+    simulate_sv_returns,
+    true_sv_fit,
+)
 
 
 def _state_json(obj) -> str:
@@ -30,31 +36,13 @@ def _true_leverage(phi: float, xi: float, rho: float) -> float:
     return true_sv_fit(phi, xi, rho, 0.0).leverage
 
 
-def _batch(y: np.ndarray, r: np.ndarray, k: int, decay: float) -> dict:
-    """All estimates from the proxies y (batch numpy, weights decay**(age))."""
+def _design(y: np.ndarray, k: int, decay: float) -> tuple[np.ndarray, ...]:
+    """Instrument z_t (mean of the k proxies before y_{t-1}), regressor y_{t-1}, response y_t
+    and weights decay**age of the weighted regressions."""
     n = len(y)
     z = np.mean([y[k + 1 - j : n - j] for j in range(2, k + 2)], axis=0)
     x, yy = y[k : n - 1], y[k + 1 :]
-    w = decay ** np.arange(len(yy))[::-1]
-    cov = np.cov(np.vstack([z, x, yy]), aweights=w, bias=True)
-    phi = cov[0, 2] / cov[0, 1]
-    var_h = cov[0, 1] * k / sum(phi**j for j in range(1, k + 1))
-    wl = decay ** np.arange(n - 1)[::-1]
-    lev_cov = np.cov(np.vstack([r[:-1], np.diff(y)]), aweights=wl, bias=True)
-    lev = lev_cov[0, 1] / (math.sqrt(lev_cov[0, 0]) * math.sqrt(2 * var_h * (1 - phi)))
-    return {
-        "z": z, "x": x, "y": yy, "w": w, "phi": phi, "ols_phi": cov[1, 2] / cov[1, 1],
-        "mean_y": np.average(yy, weights=w), "xi": math.sqrt(var_h * (1 - phi**2)),
-        "leverage": lev,
-    }  # fmt: skip
-
-
-def _fast_proxies(r: np.ndarray, half_life: float, delta: float) -> np.ndarray:
-    """y_t = ln(r_t^2 + delta m_t), m the EWMA of r^2 from the first value (via lfilter)."""
-    a = -math.expm1(-math.log(2.0) / half_life)
-    r2 = r**2
-    m = np.r_[r2[0], signal.lfilter([a], [1.0, a - 1.0], r2[1:], zi=[(1.0 - a) * r2[0]])[0]]
-    return np.log(r2 + delta * m)
+    return z, x, yy, decay ** np.arange(len(yy))[::-1]
 
 
 # ------------------------------------------------------------------------- exactness
@@ -85,20 +73,21 @@ def test_weighted_regressions_equal_batch_least_squares():
         w[0] = (1 - a) ** t
         m[t] = np.dot(w, r2[: t + 1])
     y = np.log(r2 + cfg.floor_fraction * m)
-    assert np.allclose(y, _fast_proxies(r, half_life, cfg.floor_fraction), rtol=1e-13, atol=0)
+    proxies = log_variance_proxies(r, half_life, cfg.floor_fraction)
+    assert np.allclose(y, proxies, rtol=1e-13, atol=0)
 
     k, decay = cfg.instrument_lags, 2.0 ** (-1.0 / half_life)
-    b = _batch(y, r, k, decay)
-    sw = np.sqrt(b["w"])
-    ones = np.ones_like(b["x"])
+    z, x, yy, w = _design(y, k, decay)
+    sw = np.sqrt(w)
+    ones = np.ones_like(x)
     # weighted OLS y_t = a + b y_{t-1}
-    ols, *_ = np.linalg.lstsq(sw[:, None] * np.c_[ones, b["x"]], sw * b["y"], rcond=None)
+    ols, *_ = np.linalg.lstsq(sw[:, None] * np.c_[ones, x], sw * yy, rcond=None)
     got = est.ar1_regression()
     assert got[0] == pytest.approx(ols[0], rel=1e-10) and got[1] == pytest.approx(ols[1], rel=1e-10)
     # weighted two-stage least squares with instrument z_t
-    first, *_ = np.linalg.lstsq(sw[:, None] * np.c_[ones, b["z"]], sw * b["x"], rcond=None)
-    x_hat = np.c_[ones, b["z"]] @ first
-    iv, *_ = np.linalg.lstsq(sw[:, None] * np.c_[ones, x_hat], sw * b["y"], rcond=None)
+    first, *_ = np.linalg.lstsq(sw[:, None] * np.c_[ones, z], sw * x, rcond=None)
+    x_hat = np.c_[ones, z] @ first
+    iv, *_ = np.linalg.lstsq(sw[:, None] * np.c_[ones, x_hat], sw * yy, rcond=None)
     got = est.iv_regression()
     assert got[0] == pytest.approx(iv[0], rel=1e-10) and got[1] == pytest.approx(iv[1], rel=1e-10)
     assert est.regression_count == n - k - 1
@@ -107,11 +96,13 @@ def test_weighted_regressions_equal_batch_least_squares():
     assert est.persistence == pytest.approx(phi, rel=1e-10)
     assert est.mean_reversion_per_bucket == pytest.approx(-math.log(phi), rel=1e-9)
     assert est.log_variance_half_life_buckets == pytest.approx(math.log(2) / -math.log(phi), 1e-9)
-    mu = b["mean_y"] - stats.chi2(1).expect(lambda u: np.log(u + cfg.floor_fraction))
+    mu = np.average(yy, weights=w) - stats.chi2(1).expect(lambda u: np.log(u + cfg.floor_fraction))
     assert est.long_run_log_variance == pytest.approx(mu, rel=1e-10)
     assert est.long_run_sigma == pytest.approx(math.exp(mu / 2), rel=1e-9)
-    assert est.vol_of_vol == pytest.approx(b["xi"], rel=1e-9)
-    assert est.leverage == pytest.approx(b["leverage"], rel=1e-9)
+    batch = batch_sv_fit(r, half_life, cfg.floor_fraction, k)  # the check's batch formulas
+    assert batch.phi == pytest.approx(iv[1], rel=1e-10) and batch.mu == pytest.approx(mu, 1e-10)
+    assert est.vol_of_vol == pytest.approx(batch.xi, rel=1e-9)
+    assert est.leverage == pytest.approx(batch.leverage, rel=1e-9)
 
 
 def test_nothing_reported_before_min_observations():
@@ -146,13 +137,12 @@ def sampling_sd() -> dict:
     """sd of each estimator over 60 simulated paths (batch formulas, equal to the online ones)."""
     rng = np.random.default_rng(123)
     cfg = StochasticVolConfig(half_life_buckets=HALF_LIFE)
-    decay = 2.0 ** (-1.0 / HALF_LIFE)
     reps = []
     for _ in range(60):
         r = _simulate(N_PATH, PHI, XI, RHO, rng)
-        reps.append(_batch(_fast_proxies(r, HALF_LIFE, cfg.floor_fraction), r, 10, decay))
-    return {key: float(np.std([b[key] for b in reps], ddof=1)) for key in
-            ("phi", "mean_y", "xi", "leverage")}  # fmt: skip
+        reps.append(batch_sv_fit(r, HALF_LIFE, cfg.floor_fraction, cfg.instrument_lags))
+    return {key: float(np.std([getattr(b, key) for b in reps], ddof=1)) for key in
+            ("phi", "mu", "xi", "leverage")}  # fmt: skip
 
 
 def test_recovers_phi_mu_xi_leverage_on_simulated_path(sampling_sd):
@@ -164,7 +154,7 @@ def test_recovers_phi_mu_xi_leverage_on_simulated_path(sampling_sd):
     assert sd["phi"] < 0.02  # the test can tell phi = 0.95 from 0.85
     assert abs(est.persistence - PHI) < 4 * sd["phi"]
     # mu: sd of the weighted mean plus the floor bias quoted in the module (about 0.01)
-    assert abs(est.long_run_log_variance - MU) < 4 * sd["mean_y"] + 0.02
+    assert abs(est.long_run_log_variance - MU) < 4 * sd["mu"] + 0.02
     assert abs(est.vol_of_vol - XI) < 4 * sd["xi"]
     assert abs(est.leverage - _true_leverage(PHI, XI, RHO)) < 4 * sd["leverage"]
     assert est.leverage < 0.0
@@ -174,7 +164,7 @@ def test_recovers_phi_mu_xi_leverage_on_simulated_path(sampling_sd):
     ols_phi = est.ar1_regression()[1]  # plain AR(1) on the noisy proxy: attenuated
     assert abs(ols_phi - PHI) > 4 * sd["phi"]
     raw_mean = est.long_run_log_variance + est.proxy_offset  # proxy mean, no E[ln chi2] offset
-    assert abs(raw_mean - MU) > 4 * sd["mean_y"] + 0.02
+    assert abs(raw_mean - MU) > 4 * sd["mu"] + 0.02
 
 
 # ------------------------------------------------------------------------- bad input, state

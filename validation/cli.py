@@ -155,7 +155,10 @@ def _cmd_list() -> int:
     print("checks:")
     for spec in suite.all_checks():
         mcmc = " [mcmc]" if spec.uses_mcmc else ""
-        print(f"  {spec.name:<40} {spec.family:<13} alpha={spec.false_alarm_rate:<8.3g}{mcmc}")
+        only = " [full suite]" if spec.suite != "quick" else ""
+        print(
+            f"  {spec.name:<40} {spec.family:<13} alpha={spec.false_alarm_rate:<8.3g}{mcmc}{only}"
+        )
         print(f"      {spec.description}")
     print("known-bug catalogue:")
     for entry in CATALOGUE:
@@ -226,7 +229,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         tracer = OnlineCoverage()
     with tracer if tracer is not None else contextlib.nullcontext():
         run = suite.run_checks(
-            suite.all_checks(), args.seed, candidates=candidates, progress=_progress
+            suite.suite_checks(args.suite), args.seed, candidates=candidates, progress=_progress
         )
     if args.data is not None:
         from validation.realdata import audit_l2_kappa, audit_market_kappa

@@ -43,6 +43,8 @@ import numpy as np
 
 from validation.results import CheckResult, Kind
 
+SUITES = ("quick", "full")  # each suite runs the checks of the ones before it
+
 FAMILIES = (
     "kappa",
     "hierarchical",
@@ -122,6 +124,9 @@ class CheckSpec:
         description: one line for reports.
         kind: GATE (a failure is an estimator defect) or ADEQUACY (a finding about the
             model); :func:`validation.suite.run_checks` stamps it on each result.
+        suite: the smallest audit suite that runs it: ``"quick"`` (then ``"full"`` runs it
+            too) or ``"full"`` (checks that repeat a quick check's question at a higher cost,
+            e.g. the serial PyMC path of a rank SBC the quick suite runs vectorised).
     """
 
     name: str
@@ -131,6 +136,11 @@ class CheckSpec:
     false_alarm_rate: float
     description: str
     kind: Kind = Kind.GATE
+    suite: str = "quick"
+
+    def __post_init__(self) -> None:
+        if self.suite not in SUITES:
+            raise ValueError(f"suite={self.suite!r}: must be one of {SUITES}")
 
 
 def check_seed(base_seed: int, name: str) -> int:

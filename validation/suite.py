@@ -1,8 +1,9 @@
 """The audit suites: which checks run, on which candidates, with which seeds.
 
-``quick`` runs every registered check once on the correct (production) candidate of its
-family. ``full`` adds the known-bug catalogue's detection power and the quick suite's measured
-false-alarm rate over many seeds. Seeds are derived from one base seed and the check name, so
+``quick`` runs every check registered for it (``CheckSpec.suite == "quick"``) once on the
+correct (production) candidate of its family. ``full`` adds the checks registered for
+``full`` only, the known-bug catalogue's detection power and the measured false-alarm rate of
+the fast checks over many seeds. Seeds are derived from one base seed and the check name, so
 a report is reproducible from ``(suite, seed)`` and the recorded package versions.
 """
 
@@ -14,10 +15,8 @@ from dataclasses import dataclass, field
 
 from validation.candidate_spec import candidate_label
 from validation.candidates import correct_candidates
-from validation.families import Candidate, CheckSpec, check_seed
+from validation.families import SUITES, Candidate, CheckSpec, check_seed
 from validation.results import CheckResult, Status
-
-SUITES = ("quick", "full")
 
 Progress = Callable[[str], None]
 
@@ -38,6 +37,18 @@ def all_checks() -> list[CheckSpec]:
 
 def checks_by_name() -> dict[str, CheckSpec]:
     return {c.name: c for c in all_checks()}
+
+
+def suite_checks(suite: str) -> list[CheckSpec]:
+    """The checks ``suite`` runs: those registered for it or for a suite before it.
+
+    >>> quick, full = suite_checks("quick"), suite_checks("full")
+    >>> set(c.name for c in quick) < set(c.name for c in full)
+    True
+    """
+    if suite not in SUITES:
+        raise ValueError(f"suite={suite!r}: must be one of {SUITES}")
+    return [c for c in all_checks() if SUITES.index(c.suite) <= SUITES.index(suite)]
 
 
 @dataclass

@@ -55,6 +55,7 @@ from scipy import stats
 from validation.agreement._common import Timer
 from validation.agreement._reference import mcmc_seed, reference_model
 from validation.agreement.posterior import arviz_without_numba, bonferroni_z, ess_thin
+from validation.agreement.reference_fits import McmcRecord
 from validation.families import Candidate, CheckSpec
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, simulate_jumps
@@ -244,8 +245,8 @@ def run_check(module: str, seed: int, *, swap_rate_and_scale: bool = False) -> C
             "ks_alpha": ks_alpha,
             "false_alarm_budget": ALPHA,
             "swap_rate_and_scale": swap_rate_and_scale,
-            "pymc": {**pymc_fit.diagnostics.to_dict(), "seed": pymc_fit.seed},
-            "jax": {**jax_fit.diagnostics.to_dict(), "seed": jax_fit.seed},
+            "pymc": McmcRecord.of(pymc_fit),
+            "jax": McmcRecord.of(jax_fit),
         },
         seed=seed,
         seconds=timer.seconds,

@@ -49,8 +49,7 @@ compares, by hand: (-2.5 + 3) / 0.25 = 2, 0 / 0.5 = 0, (-7.5 + 7) / 0.5 = -1 pos
     ...     log_sd={"pi": 0.25, "sigma_d": 0.5, "sigma_j": 0.5},
     ...     log_mcse={"pi": 0.01, "sigma_d": 0.01, "sigma_j": 0.01},
     ...     membership=np.array([0.0, 1.0]),
-    ...     usable=True,
-    ...     diagnostics={},
+    ...     mcmc=McmcRecord(backend="pymc", seed=0, usable=True, diagnostics={}),
     ... )
     >>> discrepancies(avg, ref)
     {'pi': 2.0, 'sigma_d': 0.0, 'sigma_j': -1.0, 'max_abs_dp': 0.25, 'mean_abs_dp': 0.1875}
@@ -70,6 +69,7 @@ from validation.agreement._common import CandidateError, Timer, call_candidate, 
 from validation.agreement._reference import mcmc_seed, reference_model
 from validation.agreement.jumps import TRUE_PI, TRUE_SIGMA_D, TRUE_SIGMA_J, valid_parameters
 from validation.agreement.posterior import arviz_without_numba
+from validation.agreement.reference_fits import McmcRecord
 from validation.families import Candidate, CheckSpec
 from validation.results import CheckResult, Status
 from validation.scenarios import simulate_jumps
@@ -107,8 +107,12 @@ class Reference:
     log_sd: dict[str, float]
     log_mcse: dict[str, float]
     membership: np.ndarray
-    usable: bool
-    diagnostics: dict[str, object]
+    mcmc: McmcRecord
+
+    @property
+    def usable(self) -> bool:
+        """Whether the fit passed the convergence gate."""
+        return self.mcmc.usable
 
 
 @functools.lru_cache(maxsize=8)
@@ -126,8 +130,9 @@ def reference(seed: int) -> Reference:
     return reference_from_fit(result, returns)
 
 
-def reference_from_fit(result: Any, returns: np.ndarray) -> Reference:
-    """Log-scale posterior summaries (mean, sd, MCSE of the mean), memberships, diagnostics."""
+def reference_from_fit(result: Any, returns: np.ndarray, **extra: Any) -> Reference:
+    """Log-scale posterior summaries (mean, sd, MCSE of the mean), memberships, and the fit's
+    :class:`McmcRecord` (``extra``: sampler settings to record with it)."""
     import arviz as az
 
     from reference_models.jump_mixture import membership_probabilities
@@ -136,14 +141,12 @@ def reference_from_fit(result: Any, returns: np.ndarray) -> Reference:
     logs = {k: np.log(np.asarray(post[k].values, dtype=float)) for k in PARAMS}
     with arviz_without_numba():
         mcse = {k: float(az.mcse(v, method="mean")) for k, v in logs.items()}
-    d = result.diagnostics
     return Reference(
         log_mean={k: float(v.mean()) for k, v in logs.items()},
         log_sd={k: float(v.std(ddof=1)) for k, v in logs.items()},
         log_mcse=mcse,
         membership=membership_probabilities(result, returns),
-        usable=d.usable,
-        diagnostics={**d.to_dict(), "seed": result.seed},
+        mcmc=McmcRecord.of(result, **extra),
     )
 
 
@@ -275,7 +278,7 @@ def check_jumps_mcmc(candidate: Candidate, seed: int) -> CheckResult:
             "z": Z,
             "rotations": ROTATIONS,
             "n": MCMC_N,
-            "mcmc": ref.diagnostics,
+            "mcmc": ref.mcmc,
         },
         seed=seed,
         seconds=timer.seconds,

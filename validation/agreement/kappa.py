@@ -40,6 +40,7 @@ from validation.agreement.posterior import (
     PosteriorOverlay,
     compare_posterior,
 )
+from validation.agreement.reference_fits import McmcRecord
 from validation.families import Candidate, CheckSpec
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, simulate_hierarchical, simulate_kappa
@@ -132,7 +133,7 @@ def _verdict(
     details = {
         "statistic_name": "max(|candidate - mcmc| / tolerance over summaries, alpha_KS / p_KS)",
         **comparison.to_details(),
-        "mcmc": {**diag.to_dict(), "seed": fit_result.seed},
+        "mcmc": McmcRecord.of(fit_result),
         **extra,
     }
     return CheckResult(

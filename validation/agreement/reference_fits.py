@@ -9,6 +9,7 @@ unchanged audit does no MCMC (see :mod:`reference_models.fit_cache`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,55 @@ def fit(model: Any, data: dict[str, Any], *, seed: int, settings: Any, **kwargs:
         build_key=_build_keys[id(model)],
         **kwargs,
     )
+
+
+@dataclass(frozen=True)
+class McmcRecord:
+    """One reference fit as a check's ``details`` carry it: the backend that sampled it, the
+    MCMC seed, whether it passed the convergence gate, and its diagnostics
+    (``Diagnostics.to_dict()``: R-hat, bulk/tail ESS, divergences, sampling seconds). The
+    report lists the MCMC backends of a run from these parts. JSON: the diagnostics' fields,
+    then ``seed`` and any sampler settings given as ``extra``.
+
+    >>> rec = McmcRecord(backend="pymc", seed=3, usable=True, diagnostics={"backend": "pymc"})
+    >>> rec.to_json()
+    {'backend': 'pymc', 'seed': 3}
+    """
+
+    backend: str
+    seed: int
+    usable: bool
+    diagnostics: dict[str, Any]
+    reasons: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, fit_result: Any, **extra: Any) -> McmcRecord:
+        """The record of a ``reference_models.sampling.FitResult`` (``extra``: e.g. draws)."""
+        d = fit_result.diagnostics
+        return cls(
+            backend=d.backend,
+            seed=int(fit_result.seed),
+            usable=bool(d.usable),
+            diagnostics=d.to_dict(),
+            reasons=tuple(d.reasons),
+            extra=dict(extra),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.diagnostics, "seed": self.seed, **self.extra}
+
+
+@dataclass(frozen=True)
+class SamplerRecord:
+    """The sampler of a check that runs many reference fits (an SBC): the backend that ran them
+    and the NUTS settings per fit (chains x (tune warm-up + draws)).
+
+    >>> SamplerRecord(backend="jax", draws=1000, tune=300, chains=2).chains
+    2
+    """
+
+    backend: str
+    draws: int
+    tune: int
+    chains: int

@@ -73,6 +73,21 @@ def true_sv_fit(phi: float, xi: float, rho: float, floor_fraction: float, mu: fl
     return SvFit(phi=phi, mu=mu + bias, xi=xi, leverage=leverage)
 
 
+def log_variance_proxies(
+    returns: np.ndarray, half_life_buckets: float, floor_fraction: float
+) -> np.ndarray:
+    """``y_t = ln(r_t^2 + delta m_t)``, ``m`` the tick EWMA of ``r^2`` (alpha = 1 - 2**(-1/h))
+    started at ``r_0^2``, by ``scipy.signal.lfilter``.
+
+    >>> float(log_variance_proxies(np.array([1e-3, 0.0]), 10.0, 0.5)[1]) < 2 * np.log(1e-3)
+    True
+    """
+    r2 = np.square(np.asarray(returns, dtype=float))
+    a = -math.expm1(-math.log(2.0) / half_life_buckets)
+    m = np.r_[r2[0], signal.lfilter([a], [1.0, a - 1.0], r2[1:], zi=[(1.0 - a) * r2[0]])[0]]
+    return np.log(r2 + floor_fraction * m)
+
+
 def batch_sv_fit(
     returns: np.ndarray, half_life_buckets: float, floor_fraction: float, lags: int
 ) -> SvFit:
@@ -83,10 +98,7 @@ def batch_sv_fit(
     ``y_{t-1}``, weights ``d**age``, ``d = 2**(-1/half_life)``; ``phi = C_zy / C_zx``.
     """
     r = np.asarray(returns, dtype=float)
-    a = -math.expm1(-math.log(2.0) / half_life_buckets)
-    r2 = r * r
-    m = np.r_[r2[0], signal.lfilter([a], [1.0, a - 1.0], r2[1:], zi=[(1.0 - a) * r2[0]])[0]]
-    y = np.log(r2 + floor_fraction * m)
+    y = log_variance_proxies(r, half_life_buckets, floor_fraction)
     n, k = len(y), lags
     z = np.mean([y[k + 1 - j : n - j] for j in range(2, k + 2)], axis=0)
     x, yy = y[k : n - 1], y[k + 1 :]

@@ -85,6 +85,7 @@ CHECKS: list[CheckSpec] = [
         false_alarm_rate=RankSbcSettings().alpha,
         description="SBC: ranks of kappa among ESS-thinned NUTS draws of the PyMC "
         "gamma_exponential model",
+        suite="full",  # the quick suite runs the same rank SBC vectorised in JAX
     ),
     CheckSpec(
         name=VECTORISED_RANKS,

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from validation.agreement.reference_fits import SamplerRecord
 from validation.calibration._sbc import Progress, log_uniform_int
 from validation.calibration.pit import fractional_ranks, rank_statistic, thin_draws
 from validation.calibration.sbc_store import ReplicationResult
@@ -175,6 +176,8 @@ def rank_verdict(
     name: str = REFERENCE_GAMMA_EXPONENTIAL_RANKS,
 ) -> CheckResult:
     """The serial path's verdict on replications 0..N-1 (ordered by k), reported as ``name``."""
+    from reference_models.backends import resolve_backend
+
     s = settings
     ordered = sorted(results, key=lambda r: r.k)
     if [r.k for r in ordered] != list(range(s.n_replications)):
@@ -199,7 +202,12 @@ def rank_verdict(
             "alpha": s.simulation_prior.alpha,
             "beta": s.simulation_prior.beta,
         },
-        "sampler": {"draws": s.draws, "tune": s.tune, "chains": s.chains, "backend": s.backend},
+        "sampler": SamplerRecord(
+            backend=s.backend if s.backend != "auto" else resolve_backend("auto"),
+            draws=s.draws,
+            tune=s.tune,
+            chains=s.chains,
+        ),
         "sampling_seconds": math.fsum(r.sampling_seconds for r in ordered),
         "alpha": s.alpha,
         **(extra or {}),

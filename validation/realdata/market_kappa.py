@@ -46,6 +46,7 @@ from online.conjugate_kappa import ConjugateBayesianKappa, ConjugateKappaConfig
 from validation.agreement._common import Timer
 from validation.agreement._reference import draws_of, reference_model
 from validation.agreement.posterior import compare_posterior
+from validation.agreement.reference_fits import McmcRecord
 from validation.data import TradeDistances, find_archives, load_lobster, trade_distances
 from validation.realdata.ppc import (
     PPP_THRESHOLD,
@@ -199,7 +200,7 @@ def _agreement(ticker, trades, source, windows, seed, settings, timer, step) -> 
                 "statistic": float(stat),
                 "status": status.value,
                 "comparison": cmp.to_details(),
-                "mcmc": {**diag.to_dict(), "seed": fit_result.seed},
+                "mcmc": McmcRecord.of(fit_result),
             }
         )
     if Status.FAIL in statuses:

@@ -153,8 +153,9 @@ def _mcmc(seed: int, years: tuple[int, int] | None, settings: SamplerSettings) -
         }
         for k, v in values.items()
     }
-    ref = reference_from_fit(result, returns)
-    ref.diagnostics.update(draws=settings.draws, tune=settings.tune, chains=settings.chains)
+    ref = reference_from_fit(
+        result, returns, draws=settings.draws, tune=settings.tune, chains=settings.chains
+    )
     return _Fit(ref, summaries)
 
 
@@ -312,7 +313,7 @@ def audit_sp500_jumps(
                 "years": span,
                 "first_date": str(dates[0].date()),
                 "last_date": str(dates[-1].date()),
-                "mcmc": ref.diagnostics,
+                "mcmc": ref.mcmc,
                 "caveat": "constant-variance mixture on volatility-clustered returns: "
                 "misspecified; a FAIL measures misspecification, not necessarily a bug",
             },

@@ -11,7 +11,6 @@ Matplotlib runs with the non-interactive Agg backend.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 
@@ -28,23 +27,6 @@ from validation.results import CheckResult
 
 def _slug(name: str) -> str:
     return name.replace(".", "_").replace("/", "_")
-
-
-def _find(details: Any, key: str) -> list[tuple[str, Any]]:
-    """Every (path, value) under ``details`` whose key is ``key`` (depth-first)."""
-    found: list[tuple[str, Any]] = []
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                here = f"{path}.{k}" if path else str(k)
-                if k == key:
-                    found.append((here, v))
-                else:
-                    walk(v, here)
-
-    walk(details, "")
-    return found
 
 
 def ecdf_difference(result: CheckResult, out_dir: Path) -> Path | None:

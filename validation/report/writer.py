@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from validation.agreement.reference_fits import McmcRecord, SamplerRecord
 from validation.catalogue.power import FalseAlarmResult, PowerRow
 from validation.report import panels, plots
 from validation.report.coverage import CoverageResult
@@ -25,11 +26,13 @@ from validation.verdict import FindingStatus, Verdict, classify
 
 
 def _backends(run: SuiteRun) -> list[str]:
-    found: set[str] = set()
-    for result in run.results:
-        for _, value in plots._find(result.details, "backend"):
-            if isinstance(value, str) and value != "auto":
-                found.add(value)
+    """The MCMC backends that sampled the run's reference fits (from their typed records)."""
+    found = {
+        part.backend
+        for result in run.results
+        for kind in (McmcRecord, SamplerRecord)
+        for _, part in result.parts(kind)
+    }
     return sorted(found)
 
 
