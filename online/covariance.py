@@ -27,7 +27,7 @@ import numpy as np
 
 from online import _checks
 from online.errors import InvalidInputError
-from online.serialization import FLOAT, INT, StateField, Stateful, fields
+from online.serialization import FLOAT, INT, NONNEGATIVE, StateField, Stateful, fields
 
 
 @dataclass(frozen=True)
@@ -69,17 +69,8 @@ class ParameterCovariance(Stateful):
     __slots__ = ("_config", "_count", "_cxx", "_cxy", "_cyy", "_decay", "_mx", "_my", "_w")
     _state_config = ParameterCovarianceConfig
     _state_fields = (
-        *fields(
-            FLOAT,
-            (
-                ("weight_sum", "_w"),
-                ("mean_kappa", "_mx"),
-                ("mean_sigma", "_my"),
-                ("c_kk", "_cxx"),
-                ("c_ss", "_cyy"),
-                ("c_ks", "_cxy"),
-            ),
-        ),
+        *fields(NONNEGATIVE, (("weight_sum", "_w"), ("c_kk", "_cxx"), ("c_ss", "_cyy"))),
+        *fields(FLOAT, (("mean_kappa", "_mx"), ("mean_sigma", "_my"), ("c_ks", "_cxy"))),
         StateField("observation_count", "_count", INT),
     )
 

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from online import _checks
 from online.errors import InvalidInputError
 from online.serialization import (
-    FLOAT,
     INT,
+    NONNEGATIVE,
     OPTIONAL_FLOAT,
     OPTIONAL_INT,
+    OPTIONAL_NONNEGATIVE,
     StateField,
     Stateful,
 )
@@ -169,7 +170,7 @@ class TickEWMAVariance(Stateful):
     _state_config = TickEWMAVarianceConfig
     _state_fields = (
         StateField("mean", "_mean", OPTIONAL_FLOAT),
-        StateField("variance", "_var", OPTIONAL_FLOAT),
+        StateField("variance", "_var", OPTIONAL_NONNEGATIVE),
         StateField("tick_count", "_count", INT),
     )
 
@@ -270,7 +271,7 @@ class HybridEWMA(Stateful):
     _state_config = HybridEWMAConfig
     _state_fields = (
         StateField("value", "_value", OPTIONAL_FLOAT),
-        StateField("weight_sum", "_weight", FLOAT),
+        StateField("weight_sum", "_weight", NONNEGATIVE),
         StateField("last_timestamp_ms", "_last_t", OPTIONAL_INT),
         StateField("tick_count", "_count", INT),
     )

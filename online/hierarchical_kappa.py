@@ -42,9 +42,10 @@ from online.rolling_sums import (
     check_window_ms,
 )
 from online.serialization import (
-    FLOAT,
     OPTIONAL_FLOAT,
     OPTIONAL_INT,
+    POSITIVE,
+    UNIT_INTERVAL,
     WINDOW,
     StateField,
     Stateful,
@@ -110,8 +111,8 @@ class HierarchicalKappa(Stateful):
     _state_fields = (
         StateField("last_ms", "_last_ms", OPTIONAL_INT),
         StateField("window", "_window", WINDOW),
-        StateField("market_kappa", "_market_kappa", FLOAT),
-        StateField("market_conf", "_market_conf", FLOAT),
+        StateField("market_kappa", "_market_kappa", POSITIVE),
+        StateField("market_conf", "_market_conf", UNIT_INTERVAL),
         StateField("as_bps", "_as_bps", OPTIONAL_FLOAT),
     )
 

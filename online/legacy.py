@@ -43,7 +43,9 @@ from online.rolling_sums import (
 from online.serialization import (
     FLOAT,
     INT,
+    NONNEGATIVE,
     OPTIONAL_INT,
+    POSITIVE,
     WINDOW,
     StateField,
     Stateful,
@@ -187,7 +189,7 @@ class LinearBlendKappa(Stateful):
     _state_fields = (
         StateField("last_ms", "_last_ms", OPTIONAL_INT),
         StateField("window", "_window", WINDOW),
-        StateField("market_kappa", "_market_kappa", FLOAT),
+        StateField("market_kappa", "_market_kappa", POSITIVE),
     )
 
     def __init__(self, config: LinearBlendKappaConfig | None = None) -> None:
@@ -305,13 +307,13 @@ class BinaryJumpClassifier(Stateful):
     _state_config = BinaryJumpConfig
     _state_fields = (
         *fields(
-            FLOAT,
+            NONNEGATIVE,
             (
                 ("sigma", "_sigma"),
-                ("toxicity", "_tox"),
                 ("toxicity_weight_sum", "_tox_w"),
             ),
         ),
+        StateField("toxicity", "_tox", FLOAT),
         StateField("observation_count", "_count", INT),
     )
 
@@ -405,7 +407,8 @@ class OneSecondEWMAVariance(Stateful):
 
     _state_config = OneSecondEWMAConfig
     _state_fields = (
-        *fields(FLOAT, (("weight_sum", "_w"), ("mean", "_mean"), ("s", "_s"))),
+        *fields(NONNEGATIVE, (("weight_sum", "_w"), ("s", "_s"))),
+        StateField("mean", "_mean", FLOAT),
         StateField("observation_count", "_count", INT),
         StateField("last_ms", "_last_ms", OPTIONAL_INT),
     )

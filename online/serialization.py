@@ -61,21 +61,50 @@ class Codec:
 
 @dataclass(frozen=True)
 class Scalar(Codec):
-    """A number: ``convert(data)`` (``float`` or ``int``); ``optional``: ``None`` allowed."""
+    """A number: ``convert(data)`` (``float`` or ``int``); ``optional``: ``None`` allowed.
+
+    ``minimum`` / ``maximum``: the range every state the estimator can reach stays in (a
+    variance >= 0, a rate > 0 with ``positive``, a confidence in [0, 1]); a saved value
+    outside it is refused, so a damaged state cannot load and then report a NaN sigma.
+
+    >>> NONNEGATIVE.load(0.0, None, None)
+    0.0
+    >>> POSITIVE.load(0.0, None, None)
+    Traceback (most recent call last):
+    ValueError: 0.0 is not > 0.0
+    """
 
     convert: Callable[[Any], Any]
     optional: bool = False
+    minimum: float = -math.inf
+    maximum: float = math.inf
+    positive: bool = False  # the minimum itself excluded
 
     def load(self, data: Any, fresh: Any, owner: Any) -> Any:
         if data is None and self.optional:
             return None
-        return self.convert(data)
+        value = self.convert(data)
+        if self.positive and not value > self.minimum:
+            raise ValueError(f"{value!r} is not > {self.minimum!r}")
+        if not self.minimum <= value <= self.maximum:
+            raise ValueError(f"{value!r} is outside [{self.minimum!r}, {self.maximum!r}]")
+        return value
+
+    def outside(self) -> float | None:
+        """A value just outside the range (None when the range is unbounded)."""
+        if self.positive or math.isfinite(self.minimum):
+            return self.minimum if self.positive else self.minimum - 1.0
+        return self.maximum + 1.0 if math.isfinite(self.maximum) else None
 
 
 FLOAT = Scalar(float)
 INT = Scalar(int)
 OPTIONAL_FLOAT = Scalar(float, optional=True)
 OPTIONAL_INT = Scalar(int, optional=True)
+NONNEGATIVE = Scalar(float, minimum=0.0)
+OPTIONAL_NONNEGATIVE = Scalar(float, optional=True, minimum=0.0)
+POSITIVE = Scalar(float, minimum=0.0, positive=True)
+UNIT_INTERVAL = Scalar(float, minimum=0.0, maximum=1.0)
 
 
 class _NanAsNone(Codec):
@@ -244,6 +273,10 @@ class Stateful:
         config, state = unpack(cls.__name__, cls._state_config, data)  # type: ignore[arg-type]
         obj = cls._from_config(config)
         for f in cls._state_fields:
-            setattr(obj, f.attr, f.codec.load(state[f.key], getattr(obj, f.attr), obj))
+            try:
+                value = f.codec.load(state[f.key], getattr(obj, f.attr), obj)
+            except ValueError as exc:
+                raise ValueError(f"state.{f.key}: {exc}") from exc
+            setattr(obj, f.attr, value)
         obj._check_state()
         return obj

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from online import _checks
 from online.errors import InvalidInputError
-from online.serialization import FLOAT, INT, StateField, Stateful, fields
+from online.serialization import FLOAT, INT, NONNEGATIVE, StateField, Stateful, fields
 
 
 @dataclass(frozen=True)
@@ -127,15 +127,15 @@ class SoftJumpClassifier(Stateful):
     _state_config = SoftJumpConfig
     _state_fields = (
         *fields(
-            FLOAT,
+            NONNEGATIVE,
             (
                 ("n_jump", "_n"),
                 ("s_jump", "_s_j"),
                 ("s_diffusion", "_s_d"),
-                ("toxicity", "_tox"),
                 ("toxicity_weight_sum", "_tox_w"),
             ),
         ),
+        StateField("toxicity", "_tox", FLOAT),
         StateField("observation_count", "_count", INT),
     )
 

@@ -21,7 +21,8 @@ crossed books, ...). :func:`check_estimator` runs the checks of :data:`CHECKS` o
   (:func:`malformed_states`: an extra key, a missing config field, a float as a string or
   NaN, ``true`` for a count, an integer beyond 2**53, another version or kind, a list for the
   dict, a saved rolling window with reversed timestamps, a value dropped, or a total or m2
-  that is not its values') is refused with ``StateDictError``;
+  that is not its values'; :func:`out_of_range_states`: a value outside the range its
+  field declares, such as a negative variance) is refused with ``StateDictError``;
 * :func:`check_config_rejects_bad_values`: every numeric config field (nested configs
   included) set to NaN, or 2.5 for an integer, raises ``InvalidInputError`` naming that field.
 
@@ -49,6 +50,7 @@ import online
 from online import bulk
 from online._checks import MAX_TIMESTAMP_MS
 from online.errors import InvalidInputError, StateDictError
+from online.serialization import Scalar
 
 # argument kinds: "return" (log return), "distance" (fraction of the mid), "positive", "nonneg",
 # "cv" (>= 0 or NaN), "unit" (in (0, 1]), "price", "size", "side", "ts" (timestamp ms), "move"
@@ -720,12 +722,26 @@ def _bad_windows(saved: dict, path: tuple) -> list[tuple[str, Any]]:
     ]
 
 
+def out_of_range_states(kind: type, saved: dict) -> list[tuple[str, Any]]:
+    """One state dict per state field of ``kind`` whose codec declares a range
+    (:class:`online.serialization.Scalar`), with that field just outside it."""
+    cases = []
+    for f in kind._state_fields:
+        outside = f.codec.outside() if isinstance(f.codec, Scalar) else None
+        if outside is not None:
+            bad = with_value(saved, ("state", f.key), outside)
+            cases.append((f"state.{f.key} = {outside!r}, outside its range", bad))
+    return cases
+
+
 def check_strict_loading(estimator: str | type | EstimatorContract) -> int:
-    """Every :func:`malformed_states` case of a warm estimator's saved state is refused with
-    :class:`~online.errors.StateDictError`. Returns the number of cases checked."""
+    """Every :func:`malformed_states` and :func:`out_of_range_states` case of a warm
+    estimator's saved state is refused with :class:`~online.errors.StateDictError`. Returns
+    the number of cases checked."""
     c = contract(estimator)
     est, _ = warm(c, 120, seed=6)
-    cases = malformed_states(json.loads(canonical_state(est)))
+    saved = json.loads(canonical_state(est))
+    cases = malformed_states(saved) + out_of_range_states(type(est), saved)
     for what, data in cases:
         try:
             type(est).from_state_dict(data)

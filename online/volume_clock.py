@@ -50,9 +50,10 @@ from online.errors import InvalidInputError
 from online.ewma import TickEWMA
 from online.rolling_sums import RollingWindow, check_positive, check_window_ms
 from online.serialization import (
-    FLOAT,
     INT,
+    NONNEGATIVE,
     OPTIONAL_INT,
+    POSITIVE,
     WINDOW,
     Component,
     Custom,
@@ -164,13 +165,13 @@ class VolumeClock(Stateful):
     _state_fields = (
         StateField("window", "_window", WINDOW),
         StateField("dt_ewma", "_dt", Component()),
-        StateField("threshold", "_threshold", FLOAT),
+        StateField("threshold", "_threshold", POSITIVE),
         StateField("last_ms", "_last_ms", OPTIONAL_INT),
         StateField("last_bucket", "_last", Custom(_bucket_to_json, _bucket_from_json)),
         StateField("bucket_count", "_count", INT),
         StateField("bucket_start_ms", "_b_start", OPTIONAL_INT),
-        StateField("bucket_volume", "_b_volume", FLOAT),
-        StateField("bucket_vwap", "_b_vwap", FLOAT),
+        StateField("bucket_volume", "_b_volume", NONNEGATIVE),
+        StateField("bucket_vwap", "_b_vwap", NONNEGATIVE),
         StateField("bucket_trades", "_b_trades", INT),
     )
 

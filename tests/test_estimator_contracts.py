@@ -11,8 +11,9 @@ import pytest
 import online
 from online import bulk
 from online.errors import InvalidInputError
-from online.ewma import HybridEWMA, TickEWMA
+from online.ewma import HybridEWMA, TickEWMA, TickEWMAVariance
 from online.protocols import JumpClassifier, MarketKappa, OwnKappa, TimedVariance
+from online.serialization import Scalar
 from online.testing import (
     CHECKS,
     CONTRACTS,
@@ -23,6 +24,7 @@ from online.testing import (
     check_bulk_equals_streaming,
     check_estimator,
     check_round_trip_continues,
+    check_strict_loading,
     contract,
     public_estimators,
 )
@@ -119,6 +121,23 @@ class _ForgetsWeight(HybridEWMA):
     _state_fields = tuple(f for f in HybridEWMA._state_fields if f.key != "weight_sum")
 
 
+class _Unchecked(Scalar):
+    """Declares a range and does not enforce it."""
+
+    def load(self, data, fresh, owner):
+        return None if data is None else float(data)
+
+
+class _LoadsNegativeVariance(TickEWMAVariance):
+    __slots__ = ()
+    _state_fields = tuple(
+        dataclasses.replace(f, codec=_Unchecked(float, optional=True, minimum=0.0))
+        if f.key == "variance"
+        else f
+        for f in TickEWMAVariance._state_fields
+    )
+
+
 def _like(name: str, make) -> EstimatorContract:
     """The contract of ``name`` with another factory."""
     return dataclasses.replace(contract(name), make=make)
@@ -134,6 +153,12 @@ def test_bad_input_check_fails_on_a_state_change_an_accepted_nan_and_a_wrong_fie
         check_bad_input_leaves_state_unchanged(_like("TickEWMA", lambda: _AcceptsNaN(20.0)))
     with pytest.raises(ContractViolation, match="names 'value'"):
         check_bad_input_leaves_state_unchanged(_like("TickEWMA", lambda: _NamesAnotherField(20.0)))
+
+
+def test_strict_loading_check_fails_on_a_declared_range_that_is_not_enforced():
+    assert check_strict_loading(contract("TickEWMAVariance")) > 0  # control
+    with pytest.raises(ContractViolation, match=r"state\.variance = -1\.0, outside its range"):
+        check_strict_loading(_like("TickEWMAVariance", lambda: _LoadsNegativeVariance(20.0)))
 
 
 def test_round_trip_check_fails_when_a_field_is_not_saved():

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import pytest
 
 from online.errors import StateDictError
-from online.testing import CONTRACTS, warm, with_value
+from online.testing import CONTRACTS, contract, warm, with_value
 
 
 def leaves(value: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
@@ -127,3 +128,20 @@ def test_microprice_pending_out_of_time_order_is_refused():
     assert type(est).from_state_dict(in_order).pending_count == 2  # control
     with pytest.raises(StateDictError, match="out of time order"):
         type(est).from_state_dict(setting(data, ("state", "pending"), [late, early]))
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "value"),
+    [
+        ("TickEWMAVariance", "variance", -1e-8),
+        ("HierarchicalKappa", "market_conf", 1.5),
+        ("HierarchicalKappa", "market_kappa", 0.0),
+        ("VolumeClock", "threshold", -100.0),
+        ("ParameterCovariance", "c_ss", -1e-30),
+    ],
+)
+def test_a_value_outside_its_fields_range_is_refused_naming_the_field(name, key, value):
+    est, _ = warm(contract(name), 200, seed=3)
+    data = with_value(json.loads(json.dumps(est.state_dict())), ("state", key), value)
+    with pytest.raises(StateDictError, match=re.escape(f"state.{key}: {value!r}")):
+        type(est).from_state_dict(data)
