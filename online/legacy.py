@@ -392,7 +392,8 @@ class OneSecondEWMAVariance(Stateful):
         decay = 2^(-1000 / H_ms)
         W <- decay W + 1
         mean <- mean_old + (x - mean_old) / W
-        S <- decay S + (x - mean_old) (x - mean)          (West; variance = S / W)
+        S <- decay S + (x - mean_old)^2 (W - 1) / W       (West: = (x - mean_old) (x - mean);
+                                                           variance = S / W >= 0)
 
     i.e. the normalised weighted variance with weights ``decay^(n - i)``.
     :attr:`sigma_per_sqrt_s` is ``sqrt(variance / 1 s)``: the per-observation variance taken as
@@ -426,10 +427,13 @@ class OneSecondEWMAVariance(Stateful):
         """Fold in ``observation`` (finite) seen at ``timestamp_ms`` (gap ignored)."""
         x = _checks.finite("observation", observation)
         t = check_timestamp("timestamp_ms", timestamp_ms, self._last_ms)
-        w = self._decay * self._w + 1.0
+        carried = self._decay * self._w  # W - 1
+        w = carried + 1.0
         dx = x - self._mean
         mean = self._mean + dx / w
-        s = self._decay * self._s + dx * (x - mean)
+        # (x - mean_old)(x - mean) = dx^2 (W - 1) / W, written so that rounding cannot make it
+        # negative (the product form gave S = -3e-23 and a sqrt domain error at W ~ 1)
+        s = self._decay * self._s + dx * dx * (carried / w)
         if not (math.isfinite(mean) and math.isfinite(s)):
             raise InvalidInputError("observation", observation, "update would overflow float64")
         self._w, self._mean, self._s, self._last_ms = w, mean, s, t

@@ -68,8 +68,9 @@ from online.serialization import (
     FLOAT,
     INT,
     NONNEGATIVE,
-    OPTIONAL_FLOAT,
     OPTIONAL_INT,
+    OPTIONAL_POSITIVE,
+    SIGNED_UNIT_INTERVAL,
     Custom,
     FloatList,
     StateField,
@@ -127,6 +128,11 @@ def _pending_from_json(data: list[Any]) -> deque[_Pending]:
     pending = deque((int(t), float(m), float(i), float(f), float(h)) for t, m, i, f, h in data)
     if any(b[0] < a[0] for a, b in itertools.pairwise(pending)):
         raise ValueError("pending observations out of time order")
+    for t, mid, imbalance, flow, half_spread in pending:
+        if not (mid > 0.0 and -1.0 <= imbalance <= 1.0 and -1.0 <= flow <= 1.0):
+            raise ValueError(f"pending observation at {t} ms: mid, imbalance or flow out of range")
+        if not half_spread > 0.0:
+            raise ValueError(f"pending observation at {t} ms: half spread {half_spread!r} <= 0")
     return pending
 
 
@@ -148,11 +154,11 @@ class MicropriceEstimator(Stateful):
         StateField("dropped", "_dropped", INT),
         StateField("abs_y", "_abs_y", NONNEGATIVE),
         StateField("weight", "_weight", NONNEGATIVE),
-        StateField("mid", "_mid", OPTIONAL_FLOAT),
+        StateField("mid", "_mid", OPTIONAL_POSITIVE),
         StateField("half_spread", "_half_spread", NONNEGATIVE),
-        StateField("imbalance", "_imbalance", FLOAT),
+        StateField("imbalance", "_imbalance", SIGNED_UNIT_INTERVAL),
         StateField("flow_num", "_flow_num", FLOAT),
-        StateField("flow_den", "_flow_den", FLOAT),
+        StateField("flow_den", "_flow_den", NONNEGATIVE),
         StateField("trades", "_trades", INT),
         StateField("last_ms", "_last_ms", OPTIONAL_INT),
     )
@@ -176,6 +182,16 @@ class MicropriceEstimator(Stateful):
         self._flow_den = 0.0
         self._trades = 0
         self._last_ms: int | None = None
+
+    def _check_state(self) -> None:
+        """After a trade the flow EWMA of |volume| is > 0 and bounds |EWMA(signed volume)|;
+        observations are pending only after a book update (which sets the mid)."""
+        if self._pending and self._mid is None:
+            raise ValueError(f"{len(self._pending)} pending observations but no mid")
+        if self._trades > 0 and not self._flow_den > 0.0:
+            raise ValueError(f"flow_den={self._flow_den!r} after {self._trades} trades: not > 0")
+        if abs(self._flow_num) > self._flow_den * (1.0 + 1e-12) and self._trades > 0:
+            raise ValueError(f"|flow_num|={abs(self._flow_num)!r} > flow_den={self._flow_den!r}")
 
     # -- events -------------------------------------------------------------------------
 

@@ -104,7 +104,9 @@ OPTIONAL_INT = Scalar(int, optional=True)
 NONNEGATIVE = Scalar(float, minimum=0.0)
 OPTIONAL_NONNEGATIVE = Scalar(float, optional=True, minimum=0.0)
 POSITIVE = Scalar(float, minimum=0.0, positive=True)
+OPTIONAL_POSITIVE = Scalar(float, optional=True, minimum=0.0, positive=True)
 UNIT_INTERVAL = Scalar(float, minimum=0.0, maximum=1.0)
+SIGNED_UNIT_INTERVAL = Scalar(float, minimum=-1.0, maximum=1.0)
 
 
 class _NanAsNone(Codec):

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from online import _checks
 from online.errors import InvalidInputError
-from online.serialization import FLOAT, INT, NONNEGATIVE, StateField, Stateful, fields
+from online.serialization import FLOAT, INT, NONNEGATIVE, POSITIVE, StateField, Stateful, fields
 
 
 @dataclass(frozen=True)
@@ -126,15 +126,8 @@ class SoftJumpClassifier(Stateful):
     __slots__ = ("_config", "_count", "_n", "_s_d", "_s_j", "_tox", "_tox_keep", "_tox_w")
     _state_config = SoftJumpConfig
     _state_fields = (
-        *fields(
-            NONNEGATIVE,
-            (
-                ("n_jump", "_n"),
-                ("s_jump", "_s_j"),
-                ("s_diffusion", "_s_d"),
-                ("toxicity_weight_sum", "_tox_w"),
-            ),
-        ),
+        *fields(POSITIVE, (("n_jump", "_n"), ("s_jump", "_s_j"), ("s_diffusion", "_s_d"))),
+        StateField("toxicity_weight_sum", "_tox_w", NONNEGATIVE),
         StateField("toxicity", "_tox", FLOAT),
         StateField("observation_count", "_count", INT),
     )
@@ -167,6 +160,11 @@ class SoftJumpClassifier(Stateful):
         self._tox_w = 0.0
         self._tox = 0.0
         self._count = 0
+
+    def _check_state(self) -> None:
+        """pi = n_jump is a probability strictly inside (0, 1)."""
+        if not self._n < 1.0:
+            raise ValueError(f"n_jump={self._n!r}: must be < 1")
 
     @property
     def config(self) -> SoftJumpConfig:

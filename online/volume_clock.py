@@ -134,7 +134,14 @@ def _bucket_to_json(bucket: VolumeBucket | None) -> dict[str, Any] | None:
 
 
 def _bucket_from_json(data: dict[str, Any] | None) -> VolumeBucket | None:
-    return None if data is None else VolumeBucket(**data)
+    if data is None:
+        return None
+    bucket = VolumeBucket(**data)
+    if not (bucket.volume > 0.0 and bucket.vwap > 0.0 and bucket.n_trades >= 1):
+        raise ValueError(f"last bucket with volume, vwap or n_trades <= 0: {data}")
+    if not bucket.start_ms <= bucket.end_ms or bucket.duration_ms < 0:
+        raise ValueError(f"last bucket ends before it starts: {data}")
+    return bucket
 
 
 class VolumeClock(Stateful):

@@ -16,10 +16,12 @@ extreme books. Invariants after every call:
 
 Tampered state dicts (one leaf replaced by an adversarial value, a key deleted or added) must
 be refused with ``StateDictError`` or, if accepted, be strict JSON and save back exactly what
-was given. An accepted tampered state can still be semantically inconsistent (e.g. a variance
-replaced by -1.0: well typed, but no estimator could have saved it); the load rule does not
-check per-field domains, so such states are fed 10 valid events and the ones that then break
-an invariant are COUNTED (``tampered_later_violations``, per estimator), not asserted absent.
+was given. The load rule checks the range each field declares (a variance >= 0, a rate > 0,
+``online.serialization.Scalar``) and the invariants an estimator states in ``_check_state``,
+but an accepted tampered state can still be inconsistent in ways no range expresses (a sum
+of squares of 1.8e308 that overflows on the next update), so accepted states are fed 10 valid
+events and the ones that then break an invariant are COUNTED (``tampered_later_violations``,
+per estimator), not asserted absent.
 
 A valid call must be accepted, unless an adversarial call was accepted before it (an accepted
 observation of 1e300 legitimately makes the squared deviation of the next ordinary one

@@ -14,6 +14,7 @@ from online.errors import InvalidInputError
 from online.legacy import (
     BinaryJumpClassifier,
     LinearBlendKappa,
+    OneSecondEWMAConfig,
     OneSecondEWMAVariance,
     VolumeWeightedKappa,
 )
@@ -110,6 +111,18 @@ def test_one_second_ewma_ignores_gaps_and_matches_weighted_variance():
     np.testing.assert_allclose(results[0], expected, rtol=1e-10)
     assert results[0] == results[1]  # the timestamps do not matter: the flaw
     assert est.sigma_per_sqrt_s == math.sqrt(results[1])
+
+
+def test_one_second_ewma_variance_stays_nonnegative_when_the_decay_is_near_zero():
+    """Half-life 1.5 ms: decay 2**(-667), W = 1 after every update; the product form of West's
+    update rounded S to -3.5e-23 on this stream and sigma_per_sqrt_s raised a domain error."""
+    est = OneSecondEWMAVariance(OneSecondEWMAConfig(time_half_life_ms=1.5))
+    x = np.random.default_rng(197).normal(0.0, 1e-3, 2000)
+    for i, xi in enumerate(x):
+        est.update(float(xi), 10 * i)
+        assert est.variance >= 0.0 and est.sigma_per_sqrt_s >= 0.0
+    # at W = 1 the variance is (x_n - x_{n-1})^2 times (W - 1) / W, essentially 0
+    assert est.variance < 1e-200
 
 
 def _estimators():
