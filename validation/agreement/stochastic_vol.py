@@ -79,7 +79,7 @@ def log_variance_proxies(
     """``y_t = ln(r_t^2 + delta m_t)``, ``m`` the tick EWMA of ``r^2`` (alpha = 1 - 2**(-1/h))
     started at ``r_0^2``, by ``scipy.signal.lfilter``.
 
-    >>> float(log_variance_proxies(np.array([1e-3, 0.0]), 10.0, 0.5)[1]) < 2 * np.log(1e-3)
+    >>> bool(log_variance_proxies(np.array([1e-3, 0.0]), 10.0, 0.5)[1] < 2 * np.log(1e-3))
     True
     """
     r2 = np.square(np.asarray(returns, dtype=float))
