@@ -1,9 +1,10 @@
 """``"e2e.prequential_pit"``: the prequential PIT audit of a ``"unified"`` candidate on one
 simulated session (the CI gate of :mod:`validation.prequential`).
 
-One session of :func:`validation.prequential.simulated.session_spec` (kappa_market from the
-estimator's prior Gamma(5, 5 / 2500), sigma = 1 bp / sqrt(s), exponential distances with
-bid-ask bounce, no jumps), :data:`DURATION_S` long. The candidate is a black box
+One 15-minute session of :func:`validation.prequential.simulated.session_spec` (kappa_market
+from the estimator's prior Gamma(5, 5 / 2500), sigma = 1 bp / sqrt(s), exponential distances
+with bid-ask bounce, no jumps) with one trade and half a book per second (about 600 scored
+trades and 110 bucket returns after the warm-up). The candidate is a black box
 ``(session, checkpoints_ms) -> SessionRun``, so the predictives are read from ``params()`` at
 a checkpoint 1 ms before every trade (the state after every event of earlier milliseconds):
 
@@ -32,6 +33,7 @@ Example (seed 0, the production candidate)::
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -52,6 +54,8 @@ NAME = "e2e.prequential_pit"
 ALPHA = 0.001
 DURATION_S = 900.0
 WARMUP_S = 300.0
+TRADE_RATE_PER_S = 1.0
+BOOK_RATE_PER_S = 0.5
 QUANTITIES = ("trade_distance", "bucket_return")
 FLOOR = ConjugateKappaConfig().min_distance
 
@@ -106,7 +110,12 @@ def run_prequential_pit(candidate: Candidate, seed: int) -> CheckResult:
     """The check (module docstring) on one session drawn from ``seed``."""
     timer = Timer()
     rng = np.random.default_rng(seed)
-    session = simulate_market(session_spec(rng, duration_s=DURATION_S), rng)
+    spec = dataclasses.replace(
+        session_spec(rng, duration_s=DURATION_S),
+        trade_rate_per_s=TRADE_RATE_PER_S,
+        book_rate_per_s=BOOK_RATE_PER_S,
+    )
+    session = simulate_market(spec, rng)
     cps = (np.unique(session.times_ms[session.kinds == TRADE]) - 1).tolist()
     try:
         run = call_candidate(candidate, session, cps)

@@ -13,8 +13,9 @@ Offset sessions (:func:`sim_offset_audit`) price trades by the zero-inflated off
 (``pricing="offset"``, half-spread 5 bp, touch probability ~ Beta(1, 1) and kappa_inside ~
 Gamma(5, 5 / 2500), the priors of :mod:`.offset`) and audit the offset-distance PITs of
 :func:`validation.prequential.offset.offset_records`; the estimator plays no part, so no
-estimator is fed. Variants: ``"correct"`` and ``"count_censored"`` (trades at the mid counted
-as observed improvements x = h).
+estimator is fed. Variants: ``"correct"``, ``"count_censored"`` (trades at the mid counted
+as observed improvements x = h: kappa_inside too high by about the censored share) and
+``"kappa_2x"`` (the kappa_inside posterior rate halved: kappa_inside x 2).
 
 Variants (candidates are estimator factories):
 
@@ -105,7 +106,7 @@ def sim_audit(seed: int, variant: str = "correct", own_fills: bool = False) -> d
     return out
 
 
-OFFSET_VARIANTS = ("correct", "count_censored")
+OFFSET_VARIANTS = ("correct", "count_censored", "kappa_2x")
 OFFSET_HALF_SPREAD = 5e-4
 
 
@@ -129,6 +130,8 @@ def sim_offset_audit(seed: int, variant: str = "correct") -> dict[str, dict]:
     session = simulate_market(offset_session_spec(rng), rng)
     table = offset_records(session_trades(session), count_censored=variant == "count_censored")
     table = table[table["time_ms"] >= session.spec.start_ms + WARMUP_MS]
+    if variant == "kappa_2x":
+        table["b"] *= 0.5
     s = offset_scores_of(table, rng)
     audit = pit_audit(table["time_ms"], s.pit, alpha=ALPHA, block_ms=BLOCK_MS)
     res = audit.details() | {"rejected": audit.rejected, "n": int(s.pit.size)}
