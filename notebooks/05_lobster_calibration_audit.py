@@ -560,12 +560,12 @@ if HAVE_DATA:
 #   realized volatility of the mid (whole day, 09:35-15:55: RMS ratio 0.99-1.01 on AAPL,
 #   1.05-1.14 on AMZN, 1.17-1.19 on GOOG, whose first hour is high at 1.5); VWAP returns come
 #   out lower (0.92-0.95 on AAPL).
-# * Prequential: on the whole AAPL session every PIT check fails (README table), the
+# * Prequential: on the whole AAPL session every PIT check fails (README), the
 #   Exponential-distance predictive most clearly (every block outside its band: the trades
 #   at the touch make the distance far less variable than a Lomax says). The offset model's
-#   PITs are much closer to uniform (Kolmogorov distance 0.03 against about 0.2) but still
-#   leave their band, mostly by too few deep improvements. V2 scores better than V1 on every
-#   quantity and score.
+#   PITs are much closer to uniform but still leave their band (too few deep improvements)
+#   and are strongly serially dependent (trades at the touch come in runs). V2 scores better
+#   than V1 on every quantity and score.
 # * Shadow mode puts the fixes in quoting terms: the printed quantiles of the V2 / V1 kappa
 #   and sigma ratios and of the half-spread difference say how much, and in which direction,
 #   V2 would have quoted differently on this day.
