@@ -27,6 +27,10 @@ by :func:`validation.data.replay.replay` (LOBSTER) or :func:`validation.market.f
   intensity and the 1 s EWMA change only at bucket closes, so that is the state just before
   the return). Buckets without a sigma yet are not scored.
 
+The offset-model predictive of each trade distance is not recorded here: the estimator does
+not carry that model, so :mod:`validation.prequential.offset` updates its parameters from the
+trades themselves.
+
 ``grid`` (price units) is the grid of the mid and of |price - mid| (LOBSTER: 0.005 $, half a
 cent tick); an observation x is the cell [x - grid/2, x + grid/2]. ``grid=None``: exact
 observations (simulated prices are continuous).
