@@ -13,9 +13,9 @@ Offset sessions (:func:`sim_offset_audit`) price trades by the zero-inflated off
 (``pricing="offset"``, half-spread 5 bp, touch probability ~ Beta(1, 1) and kappa_inside ~
 Gamma(5, 5 / 2500), the priors of :mod:`.offset`) and audit the offset-distance PITs of
 :func:`validation.prequential.offset.offset_records` (the model's parameters are updated
-there, not by the estimator, so no estimator is fed). Variants: ``"correct"``, ``"count_censored"`` (trades at the mid counted
-as observed improvements x = h: kappa_inside too high by about the censored share) and
-``"kappa_2x"`` (the kappa_inside posterior rate halved: kappa_inside x 2).
+there, not by the estimator, so no estimator is fed). Variants: ``"correct"``,
+``"count_censored"`` (trades at the mid counted as observed improvements x = h: kappa_inside
+too high by about the censored share) and ``"kappa_2x"`` (the kappa_inside posterior rate halved: kappa_inside x 2).
 
 Variants (candidates are estimator factories):
 
