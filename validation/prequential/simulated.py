@@ -15,7 +15,8 @@ Gamma(5, 5 / 2500), the priors of :mod:`.offset`) and audit the offset-distance 
 :func:`validation.prequential.offset.offset_records` (the model's parameters are updated
 there, not by the estimator, so no estimator is fed). Variants: ``"correct"``,
 ``"count_censored"`` (trades at the mid counted as observed improvements x = h: kappa_inside
-too high by about the censored share) and ``"kappa_2x"`` (the kappa_inside posterior rate halved: kappa_inside x 2).
+too high by about the censored share) and ``"kappa_2x"`` (the kappa_inside posterior rate
+halved: kappa_inside x 2).
 
 Variants (candidates are estimator factories):
 
