@@ -118,7 +118,7 @@ def test_every_legacy_v1_entry_is_mapped_to_its_online_code():
     """Every V1 flaw of the catalogue runs production code: the unified entry through the
     unified estimator with a V1 flag, the others through the online.legacy class."""
     v1 = {e.name for e in CATALOGUE if e.source == "legacy V1"}
-    assert v1 - set(LEGACY_PATHS) == {"unified.vwap_returns"}
+    assert v1 - set(LEGACY_PATHS) == {"unified.vwap_returns", "unified.vwap_returns.prequential"}
     assert set(LEGACY_PATHS) <= v1
 
 

@@ -20,6 +20,7 @@ from validation.catalogue import (
     intensity_bugs,
     jump_bugs,
     kappa_bugs,
+    prequential_bugs,
     sbc_bugs,
     stochastic_vol_bugs,
     unified_bugs,
@@ -366,6 +367,7 @@ CATALOGUE: list[BugEntry] = [
         candidate=sbc_bugs.latest_half_kappa,
         caught_by="sbc.kappa_loglik_pit",
     ),
+    *prequential_bugs.ENTRIES,
 ]
 
 __all__ = ["CATALOGUE", "SOURCES", "BugEntry"]

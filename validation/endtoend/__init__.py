@@ -20,6 +20,7 @@ from validation.endtoend.kappa_sbc import KappaSbcSettings, run_kappa_sbc
 from validation.endtoend.sigma_bias import NAME as SIGMA_BIAS
 from validation.endtoend.sigma_bias import SigmaBiasSettings, run_sigma_bias
 from validation.families import CheckSpec
+from validation.prequential.gate import CHECK as PREQUENTIAL_PIT
 
 MEASURED_JUMP_FALSE_ALARM_RATE = 0.03
 
@@ -81,6 +82,7 @@ CHECKS: list[CheckSpec] = [
         description="V2 and V1 unified estimators: strict-JSON round trip mid-session continues "
         "bit-identically, bad input rejected with the state unchanged, GLFT closed forms",
     ),
+    PREQUENTIAL_PIT,
     *ESTIMATOR_CONTRACTS,
 ]
 

@@ -18,7 +18,10 @@ Model (all draws from one ``numpy.random.Generator``):
   size ``ceil(LogNormal(ln size_median, size_log_sd))`` shares. The price is set against the
   quoted mid q of the latest book: ``pricing="exp"``: q (1 + s d) with d ~ Exp(kappa_market)
   (s = +1 buy, -1 sell: bid-ask bounce); ``"touch"``: q (1 + s (half_spread + d)); ``"mid"``:
-  q (no bounce, no distance information). kappa_market steps to ``kappa_market *
+  q (no bounce, no distance information); ``"offset"`` (the zero-inflated offset model of
+  :mod:`validation.realdata.ppc`): at the touch q (1 + s half_spread) with probability
+  ``touch_prob``, else q (1 + s max(half_spread - d, 0)) (an improvement reaching the mid
+  executes at the mid). kappa_market steps to ``kappa_market *
   kappa_after_factor`` at ``regime_change_s``.
 * **Own fills** at Poisson times (rate ``own_fill_rate_per_s``): kappa_own | kappa_market ~
   Gamma(a0, rate = a0 / kappa_market) drawn once per regime; our bid (is_buy) or ask is filled
@@ -46,7 +49,7 @@ import numpy as np
 BOOK, TRADE, OWN_FILL = 0, 1, 2
 """Event kinds, in their order within one millisecond."""
 
-PRICINGS = ("exp", "touch", "mid")
+PRICINGS = ("exp", "touch", "mid", "offset")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class MarketSpec:
     size_log_sd: float = 0.8
     kappa_market: float = 2500.0
     pricing: str = "exp"
+    touch_prob: float = 0.0
     half_spread: float = 1e-4
     tick_frac: float = 1e-4
     book_rate_per_s: float = 1.0
@@ -96,6 +100,8 @@ class MarketSpec:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0.0):
                 raise ValueError(f"{name}={value!r}: must be finite and > 0")
+        if not 0.0 <= self.touch_prob <= 1.0:
+            raise ValueError(f"touch_prob={self.touch_prob!r}: must lie in [0, 1]")
         if self.levels < 1:
             raise ValueError(f"levels={self.levels!r}: must be >= 1")
         if self.regime_change_s is not None and not 0.0 < self.regime_change_s < self.duration_s:
@@ -250,6 +256,9 @@ def simulate_market(spec: MarketSpec, rng: np.random.Generator) -> MarketSession
         offset = d
     elif spec.pricing == "touch":
         offset = spec.half_spread + d
+    elif spec.pricing == "offset":
+        at_touch = rng.random(n) < spec.touch_prob
+        offset = np.where(at_touch, spec.half_spread, np.maximum(spec.half_spread - d, 0.0))
     else:
         offset = np.zeros(n)
     prices[trade] = quoted[trade] * (1.0 + side[trade] * offset[trade])

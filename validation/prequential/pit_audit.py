@@ -64,6 +64,11 @@ class PitAudit:
         """Largest ECDF-band excursion over blocks (> 1: outside its band)."""
         return max(b.band.excursion for b in self.blocks)
 
+    def to_json(self) -> dict[str, Any]:
+        """:meth:`details` plus each block's test (its ECDF curve and band); in
+        ``CheckResult.details`` the object itself is stored (a typed part)."""
+        return self.details() | {"block_tests": [b.to_json() for b in self.blocks]}
+
     def details(self) -> dict[str, Any]:
         return {
             "alpha": self.alpha,

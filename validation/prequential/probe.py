@@ -27,6 +27,10 @@ by :func:`validation.data.replay.replay` (LOBSTER) or :func:`validation.market.f
   intensity and the 1 s EWMA change only at bucket closes, so that is the state just before
   the return). Buckets without a sigma yet are not scored.
 
+The offset-model predictive of each trade distance is not recorded here: the estimator does
+not carry that model, so :mod:`validation.prequential.offset` updates its parameters from the
+trades themselves.
+
 ``grid`` (price units) is the grid of the mid and of |price - mid| (LOBSTER: 0.005 $, half a
 cent tick); an observation x is the cell [x - grid/2, x + grid/2]. ``grid=None``: exact
 observations (simulated prices are continuous).
@@ -55,11 +59,18 @@ RETURN_FIELDS = ("index", "time_ms", "lo", "hi", "dt_s", "sigma", "pi", "var_jum
 FILL_FIELDS = TRADE_FIELDS
 
 
-def _gamma_of(params: Any) -> tuple[float, float] | None:
+def gamma_of(params: Any) -> tuple[float, float] | None:
+    """Shape and rate (a, b) of the Gamma with ``params``' kappa mean and sd; None when either
+    is not finite and > 0."""
     kappa, sd = params.kappa, params.kappa_uncertainty
     if not (math.isfinite(kappa) and math.isfinite(sd)) or kappa <= 0.0 or sd <= 0.0:
         return None
     return (kappa / sd) ** 2, kappa / sd**2
+
+
+def distance_cell(lo: float, hi: float, floor: float) -> tuple[float, float]:
+    """The cell [lo, hi] of a distance, or [0, floor] when it lies at or below the floor."""
+    return (0.0, floor) if hi <= floor else (lo, hi)
 
 
 class PrequentialProbe:
@@ -138,14 +149,11 @@ class PrequentialProbe:
         mid = est.mid
         if mid is None or est.kappa_source != source:
             return None
-        gamma = _gamma_of(est.params())
+        gamma = gamma_of(est.params())
         if gamma is None:
             return None
         lo, hi = self._cell(abs(price - mid))
-        lo, hi = max(lo, 0.0) / mid, hi / mid
-        if hi <= self._floor:
-            lo, hi = 0.0, self._floor
-        return (index, t, lo, hi, *gamma)
+        return (index, t, *distance_cell(max(lo, 0.0) / mid, hi / mid, self._floor), *gamma)
 
     def _on_close(self, t: int) -> None:
         est = self.estimator

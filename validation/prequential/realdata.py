@@ -11,6 +11,10 @@ grid 0.005 $):
   as the estimator computes it, does not describe what happens next. Size: the largest
   block ECDF-band excursion (> 1 outside the band). The gate counterpart runs on streams
   simulated from the model (:mod:`.simulated`).
+* ``realdata.prequential.offset_distance_pit.<T>`` (ADEQUACY): the same audit of the
+  offset-model predictive (:mod:`.offset`: the PPC's zero-inflated, mid-censored model,
+  updated conjugately over a 5-minute window from the trades and their exact prior quotes;
+  the estimator does not carry it, so both versions share it).
 * ``realdata.prequential.sigma_vs_rv.<T>`` (ADEQUACY): RMS of V2's ``params().sigma``
   (1 s samples over the session) / sqrt(TSRV), and per hour against the 5 s RV; fails when
   the session ratio is outside [1 / 1.1, 1.1]. Size |ln ratio|.
@@ -40,7 +44,13 @@ from online.unified import UnifiedEstimatorConfig, UnifiedParameterEstimator
 from validation.data import load_lobster
 from validation.data.replay import DEFAULT_BOOK_INTERVAL_MS, ReplayStats, day_until, replay_samples
 from validation.prequential.evaluate import score_all, times_of
-from validation.prequential.pit_audit import pit_audit
+from validation.prequential.offset import (
+    lobster_trades,
+    n_outside,
+    offset_records,
+    offset_scores_of,
+)
+from validation.prequential.pit_audit import MIN_BLOCK, pit_audit
 from validation.prequential.probe import PrequentialProbe
 from validation.prequential.scores import diebold_mariano
 from validation.prequential.sigma_reference import (
@@ -77,8 +87,9 @@ def _session(records: dict[str, np.ndarray], start_s: float, end_s: float) -> di
     }
 
 
-def _pit_check(name, quantity, records, scores, seed, files, t0) -> CheckResult:
-    if quantity not in scores:
+def _pit_check(name, times_ms, scores, seed, files, t0, **extra) -> CheckResult:
+    """PIT audit of ``scores`` (None: too few records) observed at ``times_ms``."""
+    if scores is None:
         return CheckResult(
             name,
             Status.INCONCLUSIVE,
@@ -89,13 +100,15 @@ def _pit_check(name, quantity, records, scores, seed, files, t0) -> CheckResult:
             kind=Kind.ADEQUACY,
             data_files=files,
         )
-    audit = pit_audit(times_of(records, quantity), scores[quantity].pit, alpha=ALPHA)
+    audit = pit_audit(times_ms, scores.pit, alpha=ALPHA)
     details = audit.details() | {
         "statistic_name": "max block ECDF excursion",
         "size_name": "max block excursion",
-        "n": int(scores[quantity].pit.size),
-        "mean_log_score": float(scores[quantity].log_score.mean()),
-        "mean_crps": float(scores[quantity].crps.mean()),
+        "n": int(scores.pit.size),
+        "mean_log_score": float(scores.log_score.mean()),
+        "mean_crps": float(scores.crps.mean()),
+        "audit": audit,
+        **extra,
         "size_summary": f"{len(audit.rejected_blocks)}/{len(audit.blocks)} blocks outside; "
         f"Ljung-Box p {audit.ljung_box_p}",
     }
@@ -111,6 +124,29 @@ def _pit_check(name, quantity, records, scores, seed, files, t0) -> CheckResult:
         kind=Kind.ADEQUACY,
         size=audit.max_excursion,
         data_files=files,
+    )
+
+
+def offset_check(day: Any, ticker: str, seed: int, files, t0: float, stop_s: float) -> CheckResult:
+    """``realdata.prequential.offset_distance_pit.<T>``: PIT audit of the offset-model
+    predictive (:mod:`.offset`, conjugate 5-minute window over the whole day's trades, scored
+    over the session)."""
+    trades = lobster_trades(day, LOBSTER_GRID)
+    table = offset_records(trades)
+    t = table["time_ms"]
+    table = table[(t >= SESSION_S[0] * 1000) & (t < stop_s * 1000)]
+    enough = table.size >= MIN_BLOCK
+    scores = offset_scores_of(table, np.random.default_rng(seed)) if enough else None
+    return _pit_check(
+        f"realdata.prequential.offset_distance_pit.{ticker}",
+        table["time_ms"],
+        scores,
+        seed,
+        files,
+        t0,
+        n_outside_touch=n_outside(trades),
+        mean_touch_probability=float(table["p_touch"].mean()) if table.size else math.nan,
+        mean_kappa_inside=float(np.mean(table["a"] / table["b"])) if table.size else math.nan,
     )
 
 
@@ -230,7 +266,7 @@ def audit_ticker(
     end_s: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[CheckResult]:
-    """The three prequential checks of one ticker's day (module docstring)."""
+    """The prequential checks of one ticker's day (module docstring)."""
     t0 = time.time()
     day = load_lobster(path)
     if end_s is not None:
@@ -247,9 +283,17 @@ def audit_ticker(
     v2_scores = score_all(records["V2"], np.random.default_rng(seed))
     prefix = "realdata.prequential"
     results = [
-        _pit_check(f"{prefix}.{q}_pit.{ticker}", q, records["V2"], v2_scores, seed, files, t0)
+        _pit_check(
+            f"{prefix}.{q}_pit.{ticker}",
+            times_of(records["V2"], q),
+            v2_scores.get(q),
+            seed,
+            files,
+            t0,
+        )
         for q in ("trade_distance", "bucket_return")
     ]
+    results.append(offset_check(day, ticker, seed, files, t0, stop))
     ratios = {lbl: sigma_ratios(day, *sigmas[lbl], SESSION_S[0], stop) for lbl in VERSIONS}
     check = _sigma_check(f"{prefix}.sigma_vs_rv.{ticker}", ratios["V2"], seed, files, t0)
     check.details["v1"] = ratios["V1"]
