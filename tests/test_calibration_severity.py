@@ -180,3 +180,19 @@ def test_scaled_sigma_d_classifier_is_the_calibrated_one_at_factor_1_and_caught_
     )
     assert run_jump_reliability(sv.scaled_sigma_d_classifier(1.5), 0).failed
     assert run_jump_reliability(sv.scaled_sigma_d_classifier(0.6), 0).failed
+
+
+@pytest.mark.slow
+def test_plugin_scenario_has_the_coverage_of_the_real_check():
+    """Real check (streaming production estimator, sd x 0.8) vs the vectorised scenario: the
+    95% coverage of each regime agrees within 4 binomial sds of the difference."""
+    from validation.calibration.sbc_plugin import run_hierarchical_plugin_coverage
+
+    real = run_hierarchical_plugin_coverage(
+        sv.distorted_candidate(hierarchical_kappa, "scale", 0.8), 5
+    )
+    fast = sv.plugin_covered(0.8, 5)
+    for name, x in zip(("small_market", "large_market"), fast, strict=True):
+        a, b = real.details["regimes"][name]["coverage_95"], x / 1000
+        sd = math.sqrt(2 * b * (1 - b) / 1000)
+        assert abs(a - b) < 4 * sd, (name, a, b)

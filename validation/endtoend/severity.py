@@ -24,10 +24,12 @@ the verdict, not the estimator. Distortions, chosen to be what each check's stat
   sum w (weights :func:`validation.endtoend.jump_calibration.toxicity_weights` over the
   classified buckets up to the checkpoint), so the toxicity stays the EWMA of its P(jump).
 
-Run (every seed runs each check once undistorted, 1.5-8 s, plus a cheap verdict per grid
-point)::
+Run (a seed runs the check's estimator once, 1.5-8 s on an idle machine, plus one verdict
+per grid point, 0.5-7 s; fewer seeds than the calibration targets for that reason)::
 
-    python -m validation.endtoend.severity --seeds 100 --write
+    python -m validation.endtoend.severity --check e2e.jump_calibration --seeds 30 --write
+    python -m validation.endtoend.severity --check e2e.sigma_bias --seeds 20 --write
+    python -m validation.endtoend.severity --check e2e.kappa_sbc --seeds 20 --write
 
 Example (the distortion of P(jump) by a logit scale factor)::
 
@@ -159,8 +161,8 @@ TARGETS: dict[str, sv.Target] = {
         SIGMA_BIAS,
         "the check: 5 scenarios x 8 sessions of 20 minutes, alpha 0.001",
         (
-            D("bias > 0", SIGMA_DISTORTION, (1.0, 1.02, 1.04, 1.06, 1.08, 1.10, 1.12, 1.15)),
-            D("bias < 0", SIGMA_DISTORTION, (1.0, 0.98, 0.96, 0.94, 0.92, 0.90, 0.88, 0.85)),
+            D("bias > 0", SIGMA_DISTORTION, (1.0, 1.05, 1.10, 1.15, 1.20, 1.25, 1.30, 1.40)),
+            D("bias < 0", SIGMA_DISTORTION, (1.0, 0.95, 0.90, 0.85, 0.80, 0.75, 0.70, 0.60)),
         ),
         _detects(run_sigma_bias, scaled_sigma),
     ),
@@ -169,8 +171,8 @@ TARGETS: dict[str, sv.Target] = {
         "the check: 100 sessions x 3 checkpoints, alpha 0.001",
         (
             D("scale > 1", sv.SD_SCALE_UP.distortion, (1.0, 1.3, 1.4, 1.5, 1.6, 1.75)),
-            D("scale < 1", sv.SD_SCALE_DOWN.distortion, (1.0, 0.9, 0.85, 0.8, 0.75)),
-            D("shift", sv.MEAN_SHIFT.distortion, (0.0, 0.2, 0.25, 0.3, 0.35, 0.4)),
+            D("scale < 1", sv.SD_SCALE_DOWN.distortion, (1.0, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6)),
+            D("shift", sv.MEAN_SHIFT.distortion, (0.0, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6)),
         ),
         _detects(run_kappa_sbc, distorted_kappa),
     ),
@@ -178,7 +180,11 @@ TARGETS: dict[str, sv.Target] = {
         JUMP_CALIBRATION,
         "the check: 8 sessions of 20 minutes, alpha 0.001",
         (
-            D("logit > 1", "logit P(jump) x c (over-confident)", (1.0, 1.5, 2.0, 3.0, 5.0, 8.0)),
+            D(
+                "logit > 1",
+                "logit P(jump) x c (over-confident)",
+                (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0),
+            ),
             D(
                 "logit < 1",
                 "logit P(jump) x c (under-confident)",

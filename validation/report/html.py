@@ -18,6 +18,7 @@ Example::
 from __future__ import annotations
 
 import base64
+import math
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,12 @@ def _summary(report: dict[str, Any]) -> str:
     return _table(header, rows)
 
 
+def severity_magnitude(magnitude: float) -> str:
+    """A detected magnitude as shown in the reports: 4 significant digits, ``-`` for NaN (the
+    target power is not reached on the grid)."""
+    return "-" if math.isnan(magnitude) else f"{magnitude:.4g}"
+
+
 def _severity(rows: list[SeverityRow]) -> str:
     """The stored severity rows of one check (smallest magnitude at 80% / 99% power)."""
     if not rows:
@@ -105,8 +112,8 @@ def _severity(rows: list[SeverityRow]) -> str:
         [
             escape(r.direction),
             escape(r.distortion),
-            escape(_fmt(r.detected[0.8])),
-            escape(_fmt(r.detected[0.99])),
+            escape(severity_magnitude(r.detected[0.8])),
+            escape(severity_magnitude(r.detected[0.99])),
             escape(f"{r.n_seeds} (from {r.seed0})"),
             escape(r.setting),
             f"<code>{escape(r.command)}</code>",

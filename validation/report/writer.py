@@ -19,7 +19,7 @@ from validation.catalogue.power import FalseAlarmResult, PowerRow
 from validation.report import panels, plots
 from validation.report.coverage import CoverageResult
 from validation.report.environment import environment
-from validation.report.html import render_html
+from validation.report.html import render_html, severity_magnitude
 from validation.report.replications import ReplicationTable, replication_tables, write_csv
 from validation.results import Explanation, _json_safe
 from validation.suite import SuiteRun
@@ -181,7 +181,7 @@ def _severity_lines(rows: list[SeverityRow]) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lo, hi = (("-" if m != m else _fmt(m)) for m in (r.detected[0.8], r.detected[0.99]))
+        lo, hi = (severity_magnitude(r.detected[p]) for p in (0.8, 0.99))
         lines.append(
             f"| {r.direction} | {r.distortion} | {lo} | {hi} | {r.n_seeds} | `{r.command}` |"
         )
