@@ -16,11 +16,23 @@ from validation.endtoend.sigma_bias import SigmaBiasSettings, run_sigma_bias
 from validation.market.feed import run_unified
 
 
-def _distorted(distortion, direction, magnitude):
+def _distorted(distortion, direction, magnitude, cache=None):
+    """The production candidate with ``distortion``; with a cache, one estimator run per
+    session across calls (seed 0 of the cache)."""
+
     def candidate(session, checkpoints_ms):
-        return distortion(run_unified(session, checkpoints_ms), direction, magnitude)
+        run = (
+            run_unified(session, checkpoints_ms)
+            if cache is None
+            else cache.run(0, session, checkpoints_ms)
+        )
+        return distortion(run, direction, magnitude)
 
     return candidate
+
+
+def _plain(cache):
+    return lambda session, checkpoints_ms: cache.run(0, session, checkpoints_ms)
 
 
 def test_logit_scaling_is_the_identity_at_1_and_moves_away_from_one_half():
@@ -45,15 +57,16 @@ def test_identity_distortions_leave_each_check_unchanged():
         ),
     ]
     for run, settings, distortion, direction, m in cases:
-        plain = run(run_unified, 3, settings=settings)
-        same = run(_distorted(distortion, direction, m), 3, settings=settings)
+        cache = es._RunCache(run_unified)
+        plain = run(_plain(cache), 3, settings=settings)
+        same = run(_distorted(distortion, direction, m, cache), 3, settings=settings)
         assert same.statistic == pytest.approx(plain.statistic, rel=1e-9, abs=1e-12)
 
 
 def test_sigma_factor_adds_exactly_two_log_factor_to_every_session_statistic():
-    s = SigmaBiasSettings(n_sessions=2)
-    plain = run_sigma_bias(run_unified, 5, settings=s).details["tests"]
-    biased = run_sigma_bias(_distorted(es.scaled_sigma, "bias > 0", 1.1), 5, settings=s)
+    s, cache = SigmaBiasSettings(n_sessions=2), es._RunCache(run_unified)
+    plain = run_sigma_bias(_plain(cache), 5, settings=s).details["tests"]
+    biased = run_sigma_bias(_distorted(es.scaled_sigma, "bias > 0", 1.1, cache), 5, settings=s)
     for a, b in zip(plain, biased.details["tests"], strict=True):
         shift = b["mean_log_variance_ratio"] - a["mean_log_variance_ratio"]
         assert shift == pytest.approx(2 * math.log(1.1), rel=1e-9)
