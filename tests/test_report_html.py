@@ -73,7 +73,8 @@ def _page(audit_dir: Path) -> _Page:
 def test_the_page_fetches_nothing(audit_dir: Path) -> None:
     page = _page(audit_dir)
     assert not [u for u in page.urls if re.match(r"\s*(https?:)?//", u, re.I)]
-    assert all(u.startswith(("data:image/png;base64,", "#")) for u in page.urls), page.urls
+    embedded = ("data:image/png;base64,", "data:text/csv;base64,", "#")
+    assert all(u.startswith(embedded) for u in page.urls), page.urls
     assert "link" not in page.tags and "script" not in page.tags
 
 
@@ -151,3 +152,54 @@ def test_headless_chromium_renders_every_check_with_its_figures(audit_dir: Path)
     orange = (pixels[..., 0] > 0.9) & (np.abs(pixels[..., 1] - 0.5) < 0.1) & (pixels[..., 2] < 0.2)
     assert orange.sum() > 100
     assert (pixels.min(axis=-1) < 0.5).mean() > 0.005  # text, tables and lines were drawn
+
+
+def test_sbc_sections_show_the_per_replication_table_and_embed_its_csv(audit_dir: Path) -> None:
+    import csv
+    import io
+    import json
+
+    html = (audit_dir / "report.html").read_text()
+    report = json.loads((audit_dir / "report.json").read_text())
+    pit = next(c for c in report["checks"] if c["name"] == "sbc.kappa_pit")["details"]["pit"]
+    csv_file = audit_dir / "tables" / "sbc_kappa_pit_replications.csv"
+    rows = list(csv.reader(io.StringIO(csv_file.read_text())))
+    assert rows[0] == [
+        "replication",
+        "theta",
+        "posterior_mean",
+        "posterior_sd",
+        "z",
+        "PIT",
+        "usable",
+    ]
+    assert len(rows) == 1 + 200 and [float(r[5]) for r in rows[1:]] == pit
+    embedded = re.findall(
+        r'download="sbc_kappa_pit_replications.csv" href="data:text/csv;base64,([^"]+)"', html
+    )
+    assert [base64.b64decode(e) for e in embedded] == [csv_file.read_bytes()]
+    assert "Per replication (replications): 200 rows" in html
+    assert "<td>...</td>" in html and "<td>199</td>" in html and "<td>200</td>" not in html
+    markdown = (audit_dir / "report.md").read_text()
+    assert (
+        "[tables/sbc_kappa_pit_replications.csv](tables/sbc_kappa_pit_replications.csv)" in markdown
+    )
+    assert not (audit_dir / "tables" / "exact_ewma_weights_replications.csv").exists()
+
+
+def test_checks_with_a_stored_severity_row_show_it(audit_dir: Path) -> None:
+    from validation.calibration.severity import load_table
+
+    stored = load_table()["sbc.kappa_pit"]
+    html = (audit_dir / "report.html").read_text()
+    section = html.split('id="check-sbc-kappa-pit"')[1].split("</section>")[0]
+    assert "Severity: smallest miscalibration detected" in section
+    for row in stored:
+        assert f"<td>{row.detected[0.8]:.4g}</td>" in section and row.command in section
+    ewma = html.split('id="check-exact-ewma-weights"')[1].split("</section>")[0]
+    assert "Severity" not in ewma
+    markdown = (audit_dir / "report.md").read_text()
+    assert (
+        f"| {stored[0].direction} | {stored[0].distortion} | {stored[0].detected[0.8]:.4g}"
+        in markdown
+    )

@@ -9,13 +9,15 @@ Checks (``CHECKS``):
 - ``"sbc.reference_gamma_exponential_ranks"`` (reference, MCMC): rank SBC of the PyMC model.
 - ``"sbc.reference_gamma_exponential_ranks_jax"`` (reference, MCMC): the same rank SBC of the
   JAX implementation, all replications x chains in one ``jax.vmap`` program.
-- ``"sbc.kappa_loglik_pit"`` (kappa): exact-PIT SBC of a data-dependent test quantity, the
-  log-likelihood of the simulated fills (:mod:`.loglik_pit`).
+- ``"sbc.kappa_loglik_pit"`` (kappa): exact-PIT SBC of two data-dependent test quantities,
+  the log-likelihood of the simulated fills and the exact log posterior density of the pivot
+  kappa (b0 + S) (:mod:`.loglik_pit`).
 - ``"sbc.jump_reliability"`` (jumps): CORP reliability of P(jump) against simulated jump
   labels, consistency-resampling test (:mod:`.sbc_jumps`, :mod:`.binary`).
 
-Primitives: :mod:`.pit` (PIT, thinned ranks), :mod:`.uniformity` (ECDF simultaneous band and
-chi-square), :mod:`.coverage` (interval coverage with binomial bands),
+Primitives: :mod:`.pit` (PIT, thinned ranks, per-replication moments), :mod:`.uniformity`
+(ECDF simultaneous band and chi-square), :mod:`.coverage` (interval coverage with binomial
+bands), :mod:`.severity` (the smallest miscalibration each check detects, stored table),
 :mod:`.hierarchical_reference` (the quadrature posterior). Importing this package does not
 import PyMC; the MCMC check imports it when run.
 """
@@ -102,8 +104,9 @@ CHECKS: list[CheckSpec] = [
         run=run_kappa_loglik_pit,
         uses_mcmc=False,
         false_alarm_rate=ExactSbcSettings().alpha,
-        description="SBC: PIT of the log-likelihood of the simulated fills at the true "
-        "kappa within its posterior distribution (a data-dependent test quantity)",
+        description="SBC: PITs of the log-likelihood of the simulated fills and of the exact "
+        "log posterior density of the pivot kappa (b0 + S) at the true kappa within their "
+        "posterior distributions (data-dependent test quantities)",
     ),
     CheckSpec(
         name=JUMP_RELIABILITY,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -67,16 +67,46 @@ def fractional_ranks(ranks: np.ndarray, n_draws: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ReplicationMoments:
-    """Per SBC replication: the simulated parameter and the posterior mean and sd (a typed
-    part of a check's details, drawn by the report's recovery and contraction panels)."""
+    """Per SBC replication: the simulated parameter, the posterior mean and sd, the ranked
+    calibration statistics and whether the replication entered the verdict (a typed part of a
+    check's details, drawn by the report's recovery and contraction panels and listed in its
+    per-replication table).
+
+    Attributes:
+        theta, posterior_mean, posterior_sd: one value per replication (parameter units).
+        ranked: named per-replication statistics in [0, 1] or ranks, e.g. ``{"PIT": u}``.
+        usable: per-replication flag (None: every replication is usable).
+
+    Example::
+
+        >>> m = ReplicationMoments(np.array([1.0, 2.0]), np.array([1.5, 1.5]), np.array([0.5, 1.0]))
+        >>> m.z.tolist(), m.usable_flags.tolist()
+        ([1.0, -0.5], [True, True])
+    """
 
     theta: np.ndarray
     posterior_mean: np.ndarray
     posterior_sd: np.ndarray
+    ranked: dict[str, np.ndarray] = field(default_factory=dict)
+    usable: np.ndarray | None = None
 
-    def to_json(self) -> dict[str, list[float]]:
+    @property
+    def z(self) -> np.ndarray:
+        """Posterior z-score (mean - theta) / sd of each replication."""
+        return (self.posterior_mean - self.theta) / self.posterior_sd
+
+    @property
+    def usable_flags(self) -> np.ndarray:
+        """``usable``, or all True."""
+        if self.usable is None:
+            return np.ones(self.theta.size, dtype=bool)
+        return np.asarray(self.usable, dtype=bool)
+
+    def to_json(self) -> dict[str, object]:
         return {
             "theta": self.theta.tolist(),
             "posterior_mean": self.posterior_mean.tolist(),
             "posterior_sd": self.posterior_sd.tolist(),
+            "ranked": {k: np.asarray(v).tolist() for k, v in self.ranked.items()},
+            "usable": self.usable_flags.tolist(),
         }

@@ -120,6 +120,7 @@ def _exact_pit_sbc(
                 np.asarray(thetas, dtype=float),
                 np.array([float(p.mean) for p in posts]),
                 np.array([float(p.sd) for p in posts]),
+                ranked={"PIT": pit},
             ),
             **extra,
         },

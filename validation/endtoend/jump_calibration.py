@@ -101,8 +101,14 @@ def toxicity_terms(
     ``sum w (tox - y) = sum w (p - y)`` is a weighted sum of martingale differences with
     conditional variance ``sum w^2 p (1 - p)`` under calibration.
     """
-    w = 2.0 ** (-np.arange(len(p))[::-1] / half_life)
+    w = toxicity_weights(len(p), half_life)
     return float(np.sum(w * (toxicity - y))), float(np.sum(w * w * p * (1.0 - p)))
+
+
+def toxicity_weights(n: int, half_life: float = TOXICITY_HALF_LIFE_BUCKETS) -> np.ndarray:
+    """``w_i = 2**(-(n - i) / half_life)``, i = 1..n: the toxicity EWMA's weights of the n
+    classified buckets so far (the latest has weight 1)."""
+    return 2.0 ** (-np.arange(n)[::-1] / half_life)
 
 
 def calibration_statistics(p: np.ndarray, y: np.ndarray) -> dict[str, float]:

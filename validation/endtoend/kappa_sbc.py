@@ -53,6 +53,7 @@ from scipy import stats
 from validation.agreement._common import CandidateError, Timer, call_candidate, fail_result
 from validation.calibration._sbc import exact_pit_result
 from validation.calibration.coverage import posterior_coverage, stack_indicators
+from validation.calibration.pit import ReplicationMoments
 from validation.endtoend._reported import FrozenPosterior, reported_posterior
 from validation.families import Candidate
 from validation.market.simulate import OWN_FILL, MarketSpec, simulate_market
@@ -152,7 +153,14 @@ def run_kappa_sbc(
                 for p, t in zip(posts[j], truths[j], strict=True)
             ]
         )
-        results.append(exact_pit_result(NAME, pit, cover, s.alpha / (2 * k), seed, 0.0, {}))
+        moments = ReplicationMoments(
+            np.asarray(truths[j], dtype=float),
+            np.array([float(post.mean()) for post in posts[j]]),
+            np.array([float(post.std()) for post in posts[j]]),
+            ranked={"PIT": pit},
+        )
+        extra = {"replications": moments}
+        results.append(exact_pit_result(NAME, pit, cover, s.alpha / (2 * k), seed, 0.0, extra))
         hits = int(np.sum(inside[j]))
         lo = stats.binom.ppf(band_alpha / 2, s.n_replications, 0.95)
         hi = stats.binom.isf(band_alpha / 2, s.n_replications, 0.95)
@@ -174,7 +182,9 @@ def run_kappa_sbc(
             {
                 "statistic": r.statistic,
                 "status": r.status.value,
-                **{key: r.details[key] for key in ("uniformity", "coverage", "pit")},
+                **{
+                    key: r.details[key] for key in ("uniformity", "coverage", "pit", "replications")
+                },
             }
             for r in results
         ],

@@ -2,9 +2,12 @@
 
 Built from the same report dict as report.json (:func:`validation.report.writer.build_report`)
 and the same PNGs as report.md: a summary table of every check (status, statistic, threshold,
-stated false-alarm rate, seed, candidate), one section per check with its numbers and figures,
+stated false-alarm rate, seed, candidate), one section per check with its numbers, its stored
+severity (:mod:`validation.calibration.severity`), its figures and, for an SBC check, the
+first and last rows of its per-replication table (:mod:`validation.report.replications`),
 the catalogue power and false alarms when measured, then the environment and seeds. No
-script, stylesheet, font or image is fetched: styles are inline and images are ``data:`` URIs.
+script, stylesheet, font or image is fetched: styles are inline, and images and the
+per-replication CSV files are ``data:`` URIs.
 
 Example::
 
@@ -15,11 +18,14 @@ Example::
 from __future__ import annotations
 
 import base64
+import math
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from validation.calibration.severity import SeverityRow
 from validation.catalogue.power import FalseAlarmResult, PowerRow
+from validation.report.replications import ReplicationTable
 from validation.results import Explanation
 
 _STYLE = """
@@ -92,7 +98,68 @@ def _summary(report: dict[str, Any]) -> str:
     return _table(header, rows)
 
 
-def _check_section(check: dict[str, Any], pngs: list[Path]) -> str:
+def severity_magnitude(magnitude: float) -> str:
+    """A detected magnitude as shown in the reports: 4 significant digits, ``-`` for NaN (the
+    target power is not reached on the grid)."""
+    return "-" if math.isnan(magnitude) else f"{magnitude:.4g}"
+
+
+def _severity(rows: list[SeverityRow]) -> str:
+    """The stored severity rows of one check (smallest magnitude at 80% / 99% power)."""
+    if not rows:
+        return ""
+    body = [
+        [
+            escape(r.direction),
+            escape(r.distortion),
+            escape(severity_magnitude(r.detected[0.8])),
+            escape(severity_magnitude(r.detected[0.99])),
+            escape(f"{r.n_seeds} (from {r.seed0})"),
+            escape(r.setting),
+            f"<code>{escape(r.command)}</code>",
+        ]
+        for r in rows
+    ]
+    header = ["direction", "distortion", "80% power", "99% power", "seeds", "setting", "command"]
+    return (
+        "<h4>Severity: smallest miscalibration detected (stored table, not recomputed; "
+        "- = not reached on the grid)</h4>" + _table(header, body)
+    )
+
+
+def _cell(value: int | float | bool | None) -> str:
+    if value is None:
+        return "..."
+    return escape(_fmt(value))
+
+
+def _replications(tables: list[tuple[ReplicationTable, Path]]) -> str:
+    """First and last rows of each per-replication table; the whole CSV (written beside the
+    report) is embedded as a ``data:`` download link, so the page stays one file."""
+    out = []
+    for table, csv_path in tables:
+        rows = [
+            [_cell(None)] * len(table.header) if row is None else [_cell(v) for v in row]
+            for row in table.shown
+        ]
+        data = base64.b64encode(csv_path.read_bytes()).decode("ascii")
+        link = (
+            f'<a download="{escape(csv_path.name)}" href="data:text/csv;base64,{data}">'
+            f"<code>{escape(csv_path.name)}</code></a>"
+        )
+        out.append(
+            f"<h4>Per replication ({escape(table.where)}): {len(table.rows)} rows, first and "
+            f"last shown; all rows: {link}</h4>" + _table(list(table.header), rows)
+        )
+    return "".join(out)
+
+
+def _check_section(
+    check: dict[str, Any],
+    pngs: list[Path],
+    severity: list[SeverityRow] | None = None,
+    replications: list[tuple[ReplicationTable, Path]] | None = None,
+) -> str:
     text = Explanation.of(check["details"])
     facts = [
         ("statistic", _fmt(check["statistic"])),
@@ -112,7 +179,9 @@ def _check_section(check: dict[str, Any], pngs: list[Path]) -> str:
         f"<h3><code>{escape(check['name'])}</code> ({escape(check['kind'])}): "
         f"{_status(check['status'])}</h3>"
         + _table(["", "value"], rows)
+        + _severity(severity or [])
         + "".join(_image(p) for p in pngs)
+        + _replications(replications or [])
         + "</section>"
     )
 
@@ -175,10 +244,15 @@ def render_html(
     power_png: Path | None = None,
     power: list[PowerRow] | None = None,
     false_alarms: FalseAlarmResult | None = None,
+    severity: dict[str, list[SeverityRow]] | None = None,
+    replications: dict[str, list[tuple[ReplicationTable, Path]]] | None = None,
 ) -> str:
     """The whole page for ``report`` (a :func:`build_report` dict); ``figures`` maps a check
     name to the PNG files drawn for it (read and embedded here); ``power`` and
-    ``false_alarms`` are the measured catalogue power and suite false alarms, if any."""
+    ``false_alarms`` are the measured catalogue power and suite false alarms, if any;
+    ``severity`` the stored severity rows and ``replications`` the per-replication tables
+    (each with its CSV file, embedded here) by check name."""
+    severity, replications = severity or {}, replications or {}
     s = report["summary"]
     title = f"Validation audit: {report['suite']} suite, seed {report['seed']}"
     candidates = ", ".join(report.get("user_candidates") or []) or "production"
@@ -191,7 +265,12 @@ def render_html(
         ["findings", escape(", ".join(f"{n} {k}" for k, n in s["findings"].items()))],
         ["exit code", escape(str(s["exit_code"]))],
     ]
-    sections = "".join(_check_section(c, figures.get(c["name"], [])) for c in report["checks"])
+    sections = "".join(
+        _check_section(
+            c, figures.get(c["name"], []), severity.get(c["name"]), replications.get(c["name"])
+        )
+        for c in report["checks"]
+    )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"

@@ -37,7 +37,7 @@ def recovery_contraction(result: CheckResult, out_dir: Path) -> Path | None:
     moments = parts[0][1]
     theta, mean, sd = moments.theta, moments.posterior_mean, moments.posterior_sd
     contraction = 1.0 - sd**2 / np.var(theta)
-    z = (mean - theta) / sd
+    z = moments.z
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.4, 4.0))
     left.loglog(theta, mean, ".", ms=2, alpha=0.4, color="tab:blue")
     ends = [float(np.min(theta)), float(np.max(theta))]

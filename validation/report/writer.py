@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from validation.agreement.reference_fits import McmcRecord, SamplerRecord
+from validation.calibration.severity import SeverityRow, load_table
 from validation.catalogue.power import FalseAlarmResult, PowerRow
 from validation.report import panels, plots
 from validation.report.coverage import CoverageResult
 from validation.report.environment import environment
-from validation.report.html import render_html
+from validation.report.html import render_html, severity_magnitude
+from validation.report.replications import ReplicationTable, replication_tables, write_csv
 from validation.results import Explanation, _json_safe
 from validation.suite import SuiteRun
 from validation.verdict import FindingStatus, Verdict, classify
@@ -170,12 +172,33 @@ def _coverage_section(cov: dict[str, Any] | None) -> list[str]:
     return [*lines, ""]
 
 
+def _severity_lines(rows: list[SeverityRow]) -> list[str]:
+    """The stored severity rows of one check as a markdown table."""
+    if not rows:
+        return []
+    lines = [
+        "severity (smallest miscalibration detected; stored table, not recomputed; "
+        "- = not reached on the grid):",
+        "",
+        "| direction | distortion | 80% power | 99% power | seeds | command |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lo, hi = (severity_magnitude(r.detected[p]) for p in (0.8, 0.99))
+        lines.append(
+            f"| {r.direction} | {r.distortion} | {lo} | {hi} | {r.n_seeds} | `{r.command}` |"
+        )
+    return [*lines, ""]
+
+
 def _markdown(
     report: dict[str, Any],
     figures: dict[str, list[str]],
     power_png: str | None,
     power: list[PowerRow] | None = None,
     false_alarms: FalseAlarmResult | None = None,
+    severity: dict[str, list[SeverityRow]] | None = None,
+    csv_files: dict[str, list[str]] | None = None,
 ) -> str:
     env = report["environment"]
     pkgs = ", ".join(f"{k} {v}" for k, v in env["packages"].items() if v)
@@ -220,7 +243,11 @@ def _markdown(
             lines += [f"size {_fmt(c['size'])}: {text.size_summary}", ""]
         if text.reason:
             lines += [f"reason: {text.reason}", ""]
+        lines += _severity_lines((severity or {}).get(c["name"], []))
         lines += [f"![{Path(f).stem}]({f})" for f in figures.get(c["name"], [])]
+        lines += [
+            f"- per-replication table: [{f}]({f})" for f in (csv_files or {}).get(c["name"], [])
+        ]
         lines.append("")
     if power:
         lines += [
@@ -264,8 +291,11 @@ def write_report(
     coverage: CoverageResult | None = None,
     user_candidates: list[str] | None = None,
 ) -> list[Path]:
-    """Write ``report.json``, ``report.md``, ``plots/*.png`` and the self-contained
-    ``report.html`` (:mod:`validation.report.html`) under ``out_dir``."""
+    """Write ``report.json``, ``report.md``, ``plots/*.png``, ``tables/*.csv`` (every row of
+    each SBC check's per-replication table) and the self-contained ``report.html``
+    (:mod:`validation.report.html`) under ``out_dir``; each check with a row in the stored
+    severity table (:func:`validation.calibration.severity.load_table`) gets its detectable
+    miscalibrations in report.md and report.html."""
     out_dir = Path(out_dir)
     plot_dir = out_dir / "plots"
     plot_dir.mkdir(parents=True, exist_ok=True)
@@ -278,13 +308,26 @@ def write_report(
             png = draw(result, plot_dir)
             if png is not None:
                 figures.setdefault(result.name, []).append(str(png.relative_to(out_dir)))
+    tables: dict[str, list[tuple[ReplicationTable, Path]]] = {}
+    for result in run.results:
+        for table in replication_tables(result):
+            tables.setdefault(result.name, []).append((table, write_csv(table, out_dir / "tables")))
+    csv_files = {
+        name: [str(f.relative_to(out_dir)) for _, f in rows] for name, rows in tables.items()
+    }
+    stored = load_table()
+    severity = {r.name: stored[r.name] for r in run.results if r.name in stored}
     power_png = plots.power_chart(power or [], plot_dir)
     json_path = out_dir / "report.json"
     json_path.write_text(json.dumps(report, indent=1, allow_nan=False))
     md_path = out_dir / "report.md"
     power_rel = str(power_png.relative_to(out_dir)) if power_png else None
-    md_path.write_text(_markdown(report, figures, power_rel, power, false_alarms))
+    md_path.write_text(
+        _markdown(report, figures, power_rel, power, false_alarms, severity, csv_files)
+    )
     html_path = out_dir / "report.html"
     embedded = {name: [out_dir / f for f in files] for name, files in figures.items()}
-    html_path.write_text(render_html(report, embedded, power_png, power, false_alarms))
+    html_path.write_text(
+        render_html(report, embedded, power_png, power, false_alarms, severity, tables)
+    )
     return [json_path, md_path, html_path]
