@@ -13,7 +13,7 @@ def test_conjugate_jax_and_pymc_agree_and_the_swapped_prior_fails():
     good = run_check("gamma_exponential", 0)
     assert good.status is Status.PASS, good.details
     assert good.statistic < 1.0 and good.false_alarm_rate == 1e-3
-    bad = run_check("gamma_exponential", 0, swap_rate_and_scale=True)
+    bad = run_check("gamma_exponential", 0, known_bad=True)
     assert bad.status is Status.FAIL and bad.statistic > 1.0
     assert bad.details["pymc"] == good.details["pymc"]  # same PyMC fit, only the JAX model differs
 
@@ -49,4 +49,4 @@ def test_hierarchical_and_mixture_agree(module):
 
 @pytest.mark.slow
 def test_hierarchical_swapped_prior_fails():
-    assert run_check("hierarchical_kappa", 0, swap_rate_and_scale=True).status is Status.FAIL
+    assert run_check("hierarchical_kappa", 0, known_bad=True).status is Status.FAIL
