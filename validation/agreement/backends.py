@@ -30,6 +30,8 @@ Rates over seeds (false alarms from ``FALSE_ALARM_SEED0``, detections of the kno
 from ``POWER_SEED0``)::
 
     python -c "from validation.agreement.backends import main; main(['--seeds', '100'])"
+    python -c "from validation.agreement.backends import main; main(['--module',
+        'jump_mixture', '--seeds', '0', '--power-seeds', '10'])"  # known-bad only
 
 Example (the comparison of two sets of draws; identical draws differ by nothing, and the
 summaries' z is ``Phi^-1(1 - (ALPHA / 2) / (2 * 5))`` = ``Phi^-1(1 - 5e-5)`` = 3.89)::
@@ -291,11 +293,14 @@ POWER_SEED0 = 1_000
 
 def measure_rates(module: str, false_alarm_seeds: int, power_seeds: int) -> list:
     """FAIL rates of ``agreement.jax_vs_pymc.<module>``: correct JAX model over
-    ``false_alarm_seeds`` seeds, the ``KNOWN_BAD`` variant over ``power_seeds``."""
+    ``false_alarm_seeds`` seeds, the ``KNOWN_BAD`` variant over ``power_seeds`` (either may
+    be 0: not measured)."""
     from validation.failure_rate import measure_failure_rate
 
     spec = next(c for c in CHECKS if c.name.endswith(module))
-    out = [measure_failure_rate(spec.run, None, false_alarm_seeds, FALSE_ALARM_SEED0)]
+    out = []
+    if false_alarm_seeds:
+        out.append(measure_failure_rate(spec.run, None, false_alarm_seeds, FALSE_ALARM_SEED0))
     if power_seeds:
 
         def known_bad(candidate, seed):
