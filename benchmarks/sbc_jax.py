@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import math
 import os
 import time
 
@@ -138,7 +139,7 @@ def model_rows(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, nargs="+", default=[1000, 100, 300])
-    parser.add_argument("--simuk-n", type=int, default=20)
+    parser.add_argument("--simuk-n", type=int, default=20, help="0: no simuk row")
     parser.add_argument("--n-data", type=int, default=100)
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--tune", type=int, default=300)
@@ -172,10 +173,12 @@ def main() -> None:
     if args.batch_sizes:
         first = dataclasses.replace(settings, n_replications=args.reps[0])
         rows += batch_rows(args.batch_sizes, first, args.seed)
-    cpu = time.process_time()
-    simuk = simuk_row(args.simuk_n, args.n_data, args.draws, args.tune, args.chains, 1)
-    simuk_cpu = time.process_time() - cpu
-    simuk_rate = 60.0 * simuk.n / simuk.wall_s
+    simuk, simuk_cpu, simuk_rate = None, 0.0, math.nan
+    if args.simuk_n:
+        cpu = time.process_time()
+        simuk = simuk_row(args.simuk_n, args.n_data, args.draws, args.tune, args.chains, 1)
+        simuk_cpu = time.process_time() - cpu
+        simuk_rate = 60.0 * simuk.n / simuk.wall_s
     print(f"load average {os.getloadavg()[0]:.1f}")
     print(
         f"{'path':<14} {'N':>5} {'wall s':>7} {'sampling s':>10} {'cpu s':>7} "
@@ -187,10 +190,11 @@ def main() -> None:
             f"{name:<14} {n:>5} {wall:>7.1f} {sampling:>10.1f} {cpu:>7.1f} {rate:>9.0f} "
             f"{rate / simuk_rate:>7.0f}x  {verdict}"
         )
-    print(
-        f"{'simuk 0.2.0':<14} {simuk.n:>5} {simuk.wall_s:>7.1f} {'':>10} {simuk_cpu:>7.1f} "
-        f"{simuk_rate:>9.1f} {1:>7}x"
-    )
+    if simuk is not None:
+        print(
+            f"{'simuk 0.2.0':<14} {simuk.n:>5} {simuk.wall_s:>7.1f} {'':>10} {simuk_cpu:>7.1f} "
+            f"{simuk_rate:>9.1f} {1:>7}x"
+        )
     if args.model_fits or args.mixture_fits:
         print(f"{'model fits':<34} {'N':>5} {'wall s':>8} {'cpu s':>7} {'fits/min':>9}")
         fits = {"hierarchical_kappa": args.model_fits, "jump_mixture": args.mixture_fits}
