@@ -31,8 +31,10 @@ BATCH_SIZE = 100
 """Data sets per call of the vectorised program in :func:`sample_batch`. Smaller batches
 cost less per chain: every NUTS step of a vmapped batch runs the deepest tree of its chains,
 and 200-chain arrays stay in cache. N = 1000 conjugate SBC replications (2 chains x (300 +
-1000)): batches of 100 took 0.6x the time of one batch of 1000 (25 and 50: 1.3x and 1.0x of
-100), measured in one process by ``benchmarks/sbc_jax.py --batch-sizes 1000 100 50 25``."""
+1000)), sampler call alone, one process: batches of 100 took 0.81x the time of one batch of
+1000 at load 3 (10.2 s against 12.6 s; 50: 10.0 s, 25: 18.2 s), 0.6x at load 8;
+``python -m benchmarks.sbc_jax --reps 1000 --batch-sizes 1000 100 50 25 --simuk-n 0
+--model-fits 0 --mixture-fits 0``."""
 _models: weakref.WeakKeyDictionary[ReferenceModel, object] = weakref.WeakKeyDictionary()
 
 
@@ -90,10 +92,10 @@ def sample_batch(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Draws for many data sets at once: padded to one length, stacked, and sampled
     ``batch_size`` data sets x chains per call of one ``jax.jit(jax.vmap(...))`` program
-    (compiled once per model, settings, padded length and process, whatever the number of
-    data sets: the last batch is filled up with copies of the last data set, whose draws are
-    dropped). Returns every variable shaped (data set, chain, draw, ...) and the divergence
-    flags shaped (data set, chain, draw)."""
+    (compiled once per model, settings, padded length and process for any number of data sets
+    >= ``batch_size``; fewer are one smaller batch: the last batch is filled up with copies
+    of the last data set, whose draws are dropped). Returns every variable shaped (data set,
+    chain, draw, ...) and the divergence flags shaped (data set, chain, draw)."""
     import jax
     import jax.numpy as jnp
 
