@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from validation.agreement.backends import CHECKS, compare_draws, run_check
+from validation.agreement.backends import CHECKS, KNOWN_BAD, SCENARIOS, compare_draws, run_check
 from validation.results import Status
 
 
@@ -13,7 +13,7 @@ def test_conjugate_jax_and_pymc_agree_and_the_swapped_prior_fails():
     good = run_check("gamma_exponential", 0)
     assert good.status is Status.PASS, good.details
     assert good.statistic < 1.0 and good.false_alarm_rate == 1e-3
-    bad = run_check("gamma_exponential", 0, swap_rate_and_scale=True)
+    bad = run_check("gamma_exponential", 0, known_bad=True)
     assert bad.status is Status.FAIL and bad.statistic > 1.0
     assert bad.details["pymc"] == good.details["pymc"]  # same PyMC fit, only the JAX model differs
 
@@ -40,6 +40,14 @@ def test_checks_are_registered_in_the_reference_family():
     assert all(c.family == "reference" and c.uses_mcmc for c in CHECKS)
 
 
+def test_every_model_has_a_known_bad_jax_variant():
+    from reference_models.jax_models import build
+
+    assert set(KNOWN_BAD) == set(SCENARIOS)
+    for module, variant in KNOWN_BAD.items():
+        assert "[" in build(module, **SCENARIOS[module].build, **variant).name
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("module", ["hierarchical_kappa", "jump_mixture"])
 def test_hierarchical_and_mixture_agree(module):
@@ -49,4 +57,15 @@ def test_hierarchical_and_mixture_agree(module):
 
 @pytest.mark.slow
 def test_hierarchical_swapped_prior_fails():
-    assert run_check("hierarchical_kappa", 0, swap_rate_and_scale=True).status is Status.FAIL
+    assert run_check("hierarchical_kappa", 0, known_bad=True).status is Status.FAIL
+
+
+@pytest.mark.slow
+def test_mixture_without_the_diffusion_weight_fails():
+    """The log-sum-exp without log(1 - pi) moves pi from about 0.05 to about 0.98."""
+    bad = run_check("jump_mixture", 0, known_bad=True)
+    assert bad.status is Status.FAIL and bad.details["known_bad"] == KNOWN_BAD["jump_mixture"]
+    (pi,) = [
+        r for r in bad.details["summaries"] if r["variable"] == "pi" and r["summary"] == "mean"
+    ]
+    assert pi["pymc"] < 0.2 < 0.9 < pi["jax"]

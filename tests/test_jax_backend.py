@@ -103,6 +103,19 @@ def test_jump_mixture_density_equals_pymc_and_scipy():
     assert ours == pytest.approx(by_scipy, rel=1e-12)
     point = {"pi_logodds__": t, "log_sigma_d_rel": ld, "log_ratio_excess": x}
     assert ours == pytest.approx(pymc_logp(rm, {"returns": r}, point), rel=1e-12)
+    # the known-bad variant drops log(1 - pi) from the diffusion term of every return
+    by_scipy_bad = (
+        by_scipy
+        + (
+            np.logaddexp(stats.norm.logpdf(r, 0, sd), np.log(pi) + stats.norm.logpdf(r, 0, sj))
+            - np.logaddexp(
+                np.log1p(-pi) + stats.norm.logpdf(r, 0, sd),
+                np.log(pi) + stats.norm.logpdf(r, 0, sj),
+            )
+        ).sum()
+    )
+    bad = jax_logp(rm, {"returns": r}, pos, omit_diffusion_weight=True)
+    assert bad == pytest.approx(by_scipy_bad, rel=1e-12) and bad - ours > 1.0
 
 
 def test_padding_does_not_change_the_density():
@@ -167,6 +180,68 @@ def test_tune_zero_is_refused_by_the_jax_backend():
     settings = sampling.SamplerSettings(tune=0, chains=2, backend="jax")
     with pytest.raises(ValueError, match="tune=0"):
         sampling.fit(rm, {"distances": np.full(5, 4e-4)}, seed=1, settings=settings)
+
+
+@pytest.mark.slow
+def test_one_scan_sampler_reproduces_blackjax_window_adaptation_then_nuts():
+    """The single-scan sampler is BlackJAX's two phases (same keys): the same draws."""
+    import blackjax
+    import jax
+
+    from reference_models.jax_models.nuts import INITIAL_STEP_SIZE, chain_sampler
+
+    model = build("gamma_exponential", prior_alpha=A0, prior_beta=B0)
+    d = np.random.default_rng(2).exponential(1 / 3000, size=40)
+    data = {
+        k: jnp.asarray(v)
+        for k, v in blackjax_nuts.pad({"distances": d, "prior_alpha": A0, "prior_beta": B0}).items()
+    }
+    tune, draws = 150, 60
+    ours, _ = jax.jit(chain_sampler(model, chains=1, tune=tune, draws=draws, target_accept=0.9))(
+        data, jax.random.key(5)
+    )
+    summary = model.summarise(data)
+
+    def logdensity(position):
+        return model.logdensity(position, summary)
+
+    init_key, warm_key, draw_key = jax.random.split(jax.random.split(jax.random.key(5), 1)[0], 3)
+    adaptation = blackjax.window_adaptation(
+        blackjax.nuts,
+        logdensity,
+        target_acceptance_rate=0.9,
+        initial_step_size=INITIAL_STEP_SIZE,
+    )
+    (state, parameters), _ = adaptation.run(
+        warm_key, model.initial_position(init_key, summary), num_steps=tune
+    )
+    step = jax.jit(blackjax.nuts(logdensity, **parameters).step)
+    reference = []
+    for key in jax.random.split(draw_key, draws):
+        state, _ = step(key, state)
+        reference.append(float(jnp.exp(state.position["log_kappa"])))
+    np.testing.assert_allclose(np.asarray(ours["kappa"])[0], reference, rtol=1e-9)
+
+
+@pytest.mark.slow
+def test_batches_do_not_change_the_draws():
+    """sample_batch in batches of 2 (the last one filled up) gives each data set the draws of
+    one batch of all: a data set's draws depend only on its data and seed."""
+    model = build("gamma_exponential", prior_alpha=A0, prior_beta=B0)
+    rng = np.random.default_rng(8)
+    values = [
+        {"distances": rng.exponential(1 / 3000, size=n), "prior_alpha": A0, "prior_beta": B0}
+        for n in (3, 9, 14)
+    ]
+    settings = sampling.SamplerSettings(draws=30, tune=30, chains=2, backend="jax")
+    whole, div_whole = blackjax_nuts.sample_batch(model, values, [1, 2, 3], settings, 3)
+    parts, div_parts = blackjax_nuts.sample_batch(model, values, [1, 2, 3], settings, 2)
+    assert whole["kappa"].shape == (3, 2, 30) and div_whole.shape == (3, 2, 30)
+    np.testing.assert_allclose(parts["kappa"], whole["kappa"], rtol=1e-9)
+    np.testing.assert_array_equal(div_parts, div_whole)
+    assert not np.allclose(whole["kappa"][0], whole["kappa"][1])
+    with pytest.raises(ValueError, match="batch_size=0"):
+        blackjax_nuts.sample_batch(model, values, [1, 2, 3], settings, 0)
 
 
 def test_compilation_cache_dir_follows_the_environment(monkeypatch, tmp_path):

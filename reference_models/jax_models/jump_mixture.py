@@ -12,6 +12,12 @@ so sigma_d = s e^l and sigma_j = sigma_d (1 + e^x) > sigma_d (s the data input `
 the PyMC model's own free variables, so they need no Jacobian). Outputs: pi, log_sigma_d_rel
 (= l), log_ratio_excess (= x), sigma_d, sigma_j. Start: t, l, x at their prior centres (logit
 of the prior mean, 0, log(ratio_median - 1)) plus U(-1, 1).
+
+``omit_diffusion_weight=True`` is a deliberately wrong variant, the log-sum-exp without the
+diffusion component's weight: logaddexp(log N(r_i; 0, sigma_d^2), log pi + log N(r_i; 0,
+sigma_j^2)), i.e. (1 - pi) taken as 1. The density is then no longer normalised in pi: each
+return adds about -log(1 - pi) to it, which pulls pi up. The known-bad implementation the
+agreement check must reject.
 """
 
 from __future__ import annotations
@@ -34,8 +40,10 @@ def build(
     sigma_d_log_sd: float = 1.0,
     ratio_median: float = 4.0,
     ratio_log_sd: float = 1.0,
+    omit_diffusion_weight: bool = False,
 ) -> JaxModel:
-    """The mixture with the PyMC model's priors."""
+    """The mixture with the PyMC model's priors (``omit_diffusion_weight``: the known-bad
+    variant of the module docstring)."""
     excess_mu = math.log(ratio_median - 1.0)
 
     def scales(position, data):
@@ -53,6 +61,8 @@ def build(
         sigma_d, sigma_j = scales(position, data)
         r, mask = data["returns"], data["returns_mask"]
         log_pi, log_1m_pi = -jnp.logaddexp(0.0, -t), -jnp.logaddexp(0.0, t)
+        if omit_diffusion_weight:
+            log_1m_pi = 0.0
         mixture = jnp.logaddexp(
             log_1m_pi + normal(r, 0.0, sigma_d), log_pi + normal(r, 0.0, sigma_j)
         )
@@ -77,7 +87,7 @@ def build(
         }
 
     return JaxModel(
-        name=NAME,
+        name=NAME + ("[diffusion weight omitted]" if omit_diffusion_weight else ""),
         summarise=dict,
         logdensity=logdensity,
         constrain=constrain,

@@ -20,14 +20,18 @@ hierarchical_kappa (kappa_market learned, 2 groups, a0 = 5): kappa_market ~ Gamm
 2/2500), 200 market and 2 x 30 own distances; jump_mixture: 1000 returns with pi = 0.05,
 sigma_d = 1e-4, sigma_j = 5e-4.
 
-The known-bad variant: ``run_check(model, seed, swap_rate_and_scale=True)`` samples the JAX
-model with the Gamma prior's rate replaced by its scale (gamma_exponential and
-hierarchical_kappa). The family is ``"reference"``: the candidate argument is ignored.
+The known-bad variants (``KNOWN_BAD``): ``run_check(model, seed, known_bad=True)`` samples a
+deliberately wrong JAX model: for gamma_exponential and hierarchical_kappa the Gamma prior's
+rate replaced by its scale (``swap_rate_and_scale``); for jump_mixture the log-sum-exp without
+the weight (1 - pi) of the diffusion component (``omit_diffusion_weight``), which inflates pi.
+The family is ``"reference"``: the candidate argument is ignored.
 
 Rates over seeds (false alarms from ``FALSE_ALARM_SEED0``, detections of the known-bad variant
 from ``POWER_SEED0``)::
 
     python -c "from validation.agreement.backends import main; main(['--seeds', '100'])"
+    python -c "from validation.agreement.backends import main; main(['--module',
+        'jump_mixture', '--seeds', '0', '--power-seeds', '10'])"  # known-bad only
 
 Example (the comparison of two sets of draws; identical draws differ by nothing, and the
 summaries' z is ``Phi^-1(1 - (ALPHA / 2) / (2 * 5))`` = ``Phi^-1(1 - 5e-5)`` = 3.89)::
@@ -96,6 +100,13 @@ def _hierarchical_data(rng: np.random.Generator) -> dict[str, np.ndarray]:
 def _jump_data(rng: np.random.Generator) -> dict[str, np.ndarray]:
     return {"returns": simulate_jumps(rng, 1000, 0.05, 1e-4, 5e-4).returns}
 
+
+KNOWN_BAD = {
+    "gamma_exponential": {"swap_rate_and_scale": True},
+    "hierarchical_kappa": {"swap_rate_and_scale": True},
+    "jump_mixture": {"omit_diffusion_weight": True},
+}
+"""Build arguments of each model's known-bad JAX variant (see the module docstring)."""
 
 SCENARIOS = {
     "gamma_exponential": Scenario(
@@ -188,15 +199,15 @@ def _pymc_fit(module: str, seed: int):
     return fit(model, data, seed=mcmc_seed(seed), settings=settings)
 
 
-def _jax_fit(module: str, seed: int, swap_rate_and_scale: bool):
+def _jax_fit(module: str, seed: int, known_bad: bool):
     from reference_models.backends import blackjax_nuts
     from reference_models.jax_models import build
     from reference_models.sampling import ConvergenceGate, FitResult, SamplerSettings
 
     scenario = SCENARIOS[module]
     model = reference_model(module, **scenario.build)
-    if swap_rate_and_scale:
-        jax_model = build(module, **scenario.build, swap_rate_and_scale=True)
+    if known_bad:
+        jax_model = build(module, **scenario.build, **KNOWN_BAD[module])
     else:
         jax_model = blackjax_nuts.jax_model_of(model)
     values = model.prepare(scenario.simulate(np.random.default_rng(seed)))
@@ -217,12 +228,13 @@ def _draws(fit_result, variables) -> dict[str, np.ndarray]:
     return out
 
 
-def run_check(module: str, seed: int, *, swap_rate_and_scale: bool = False) -> CheckResult:
-    """``"agreement.jax_vs_pymc.<module>"`` for one seed (see the module docstring)."""
+def run_check(module: str, seed: int, *, known_bad: bool = False) -> CheckResult:
+    """``"agreement.jax_vs_pymc.<module>"`` for one seed (see the module docstring); with
+    ``known_bad`` the JAX side is the model's ``KNOWN_BAD`` variant."""
     name, timer = f"agreement.jax_vs_pymc.{module}", Timer()
     scenario = SCENARIOS[module]
     pymc_fit = _pymc_fit(module, seed)
-    jax_fit = _jax_fit(module, seed, swap_rate_and_scale)
+    jax_fit = _jax_fit(module, seed, known_bad)
     rows, ks, z = compare_draws(
         _draws(pymc_fit, scenario.variables), _draws(jax_fit, scenario.variables), ALPHA
     )
@@ -244,7 +256,7 @@ def run_check(module: str, seed: int, *, swap_rate_and_scale: bool = False) -> C
             "ks_pvalues": ks,
             "ks_alpha": ks_alpha,
             "false_alarm_budget": ALPHA,
-            "swap_rate_and_scale": swap_rate_and_scale,
+            "known_bad": KNOWN_BAD[module] if known_bad else None,
             "pymc": McmcRecord.of(pymc_fit),
             "jax": McmcRecord.of(jax_fit),
         },
@@ -282,17 +294,20 @@ POWER_SEED0 = 1_000
 
 def measure_rates(module: str, false_alarm_seeds: int, power_seeds: int) -> list:
     """FAIL rates of ``agreement.jax_vs_pymc.<module>``: correct JAX model over
-    ``false_alarm_seeds`` seeds, known-bad (rate and scale swapped) over ``power_seeds``."""
+    ``false_alarm_seeds`` seeds, the ``KNOWN_BAD`` variant over ``power_seeds`` (either may
+    be 0: not measured)."""
     from validation.failure_rate import measure_failure_rate
 
     spec = next(c for c in CHECKS if c.name.endswith(module))
-    out = [measure_failure_rate(spec.run, None, false_alarm_seeds, FALSE_ALARM_SEED0)]
-    if power_seeds and module != "jump_mixture":
+    out = []
+    if false_alarm_seeds:
+        out.append(measure_failure_rate(spec.run, None, false_alarm_seeds, FALSE_ALARM_SEED0))
+    if power_seeds:
 
-        def swapped(candidate, seed):
-            return run_check(module, seed, swap_rate_and_scale=True)
+        def known_bad(candidate, seed):
+            return run_check(module, seed, known_bad=True)
 
-        out.append(measure_failure_rate(swapped, swapped, power_seeds, POWER_SEED0))
+        out.append(measure_failure_rate(known_bad, known_bad, power_seeds, POWER_SEED0))
     return out
 
 

@@ -10,8 +10,9 @@ at once), the same ESS-thinned ranks (:func:`~validation.calibration.pit.thin_dr
 same verdict (:func:`~validation.calibration.sbc_reference.rank_verdict`). What differs is
 the execution: the data sets are zero-padded to one length with a mask, stacked, and
 replications x chains are sampled by ONE ``jax.jit(jax.vmap(...))`` program (each chain with
-its own window adaptation), compiled once per (settings, padded length, number of
-replications) and process.
+its own window adaptation), called on batches of 100 replications
+(:func:`~reference_models.backends.blackjax_nuts.sample_batch`) and so compiled once per
+(settings, padded length) and process, whatever the number of replications.
 
 Known-bad: ``model=build("gamma_exponential", ..., swap_rate_and_scale=True)`` (prior rate and
 scale confused) or a ``model_prior`` other than the simulation prior; both fail.
