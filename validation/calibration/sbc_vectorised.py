@@ -16,7 +16,13 @@ replications) and process.
 Known-bad: ``model=build("gamma_exponential", ..., swap_rate_and_scale=True)`` (prior rate and
 scale confused) or a ``model_prior`` other than the simulation prior; both fail.
 
-False-alarm and detection rates over seeds (one compiled program serves every seed)::
+Known-bad for the data-dependent test quantity only: the likelihood built on the latest half
+of the distances (catalogue entry ``reference.loglik_latest_half``, measured by
+:mod:`validation.catalogue.reference_rates`): its kappa ranks stay uniform, its ``loglik``
+ranks do not.
+
+False-alarm and detection rates over seeds (one compiled program serves every seed), with the
+rejections of each test quantity::
 
     python -c "from validation.calibration.sbc_vectorised import main; main(['--seeds', '100'])"
 
@@ -33,21 +39,26 @@ import argparse
 import dataclasses
 import math
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from validation.calibration._sbc import Progress
-from validation.calibration.pit import rank_statistic, thin_draws
 from validation.calibration.sbc_reference import (
     RankSbcSettings,
     rank_verdict,
     replication_inputs,
+    replication_record,
 )
 from validation.calibration.sbc_store import ReplicationResult
 from validation.families import Candidate
 from validation.results import CheckResult
+
+if TYPE_CHECKING:
+    from validation.failure_rate import SeedFailureRate
 
 VECTORISED_RANKS = "sbc.reference_gamma_exponential_ranks_jax"
 VECTORISED_SETTINGS = RankSbcSettings(n_replications=300, backend="jax")
@@ -109,33 +120,31 @@ def replicate_batch(
     ess_tail = az.ess(posterior, method="tail")["kappa"].values
     divergences = divergent.sum(axis=(1, 2))
     gate = ConvergenceGate(min_ess_bulk=s.n_ranked_draws, min_ess_tail=s.n_ranked_draws)
-    results = []
-    for i, (k, (d, _)) in enumerate(zip(ks, inputs, strict=True)):
-        reasons = gate.reasons(
-            {"kappa": float(rhat[i])},
-            {"kappa": float(ess_bulk[i])},
-            {"kappa": float(ess_tail[i])},
-            int(divergences[i]),
+    reasons = [
+        tuple(
+            gate.reasons(
+                {"kappa": float(rhat[i])},
+                {"kappa": float(ess_bulk[i])},
+                {"kappa": float(ess_tail[i])},
+                int(divergences[i]),
+            )
         )
-        ess = float(min(ess_bulk[i], ess_tail[i]))
-        rank = None
-        if not reasons:
-            rank = rank_statistic(d.kappa, thin_draws(kappa[i], ess, s.n_ranked_draws))
-        results.append((k, rank, reasons, d.distances.size, ess))
-    per_rep = (time.perf_counter() - start) / len(results)
+        for i in range(len(inputs))
+    ]
+    per_rep = (time.perf_counter() - start) / len(inputs)
     return [
-        ReplicationResult(
-            k=k,
-            rank=rank,
-            n_ranked=s.n_ranked_draws,
-            usable=not reasons,
-            reasons=tuple(reasons),
+        replication_record(
+            k,
+            s.n_ranked_draws,
+            reasons[i],
+            float(min(ess_bulk[i], ess_tail[i])),
+            {"kappa": d.kappa},
+            {"distances": d.distances},
+            {"kappa": kappa[i]},
             seconds=per_rep,
-            n=int(n),
-            ess=ess,
-            sampling_seconds=sampling_seconds / len(results),
+            sampling_seconds=sampling_seconds / len(inputs),
         )
-        for k, rank, reasons, n, ess in results
+        for i, (k, (d, _)) in enumerate(zip(ks, inputs, strict=True))
     ]
 
 
@@ -147,8 +156,15 @@ def run_vectorised_ranks(
     model: Any = None,
     progress: Progress | None = None,
 ) -> CheckResult:
-    """Rank SBC of the JAX gamma_exponential model, all replications in one program."""
-    del candidate  # "reference" family: the check tests the reference model itself
+    """Rank SBC of the JAX gamma_exponential model, all replications in one program.
+
+    ``candidate`` (family ``"reference"``): None for the reference implementation, or a
+    function returning a replacement :class:`~reference_models.jax_models.JaxModel` (a
+    catalogue bug, ``validation.catalogue.reference_bugs``); an explicit ``model`` takes
+    precedence.
+    """
+    if model is None and candidate is not None:
+        model = candidate()
     s = settings if settings is not None else VECTORISED_SETTINGS
     if s.backend != "jax":
         s = dataclasses.replace(s, backend="jax")
@@ -167,13 +183,58 @@ def run_vectorised_ranks(
 
 FALSE_ALARM_SEED0 = 80_000
 POWER_SEED0 = 1_000
+VARIANTS = ("swapped", "prior_10x_off")
+"""Known-bad variants: prior rate and scale swapped in the JAX model; model prior 10x off
+(rate 10 b0)."""
 
 
-def measure_rates(false_alarm_seeds: int, power_seeds: int) -> list:
-    """FAIL rates: the correct JAX model over ``false_alarm_seeds`` seeds; the swapped
-    rate/scale model and a model prior 10x off (rate 10 b0) over ``power_seeds`` seeds each."""
-    from reference_models.jax_models import build
+@dataclass(frozen=True)
+class QuantityRejections:
+    """A FAIL rate over seeds and, per test quantity, on how many seeds its own uniformity
+    test (at alpha / Q) rejected."""
+
+    rate: SeedFailureRate
+    rejections: dict[str, int]
+
+    def line(self) -> str:
+        """One printed line: seeds, FAIL count and rate with its 95% CI, rejections."""
+        m = self.rate
+        per_quantity = ", ".join(f"{k} {v}" for k, v in sorted(self.rejections.items()))
+        return (
+            f"{m.check} {m.candidate:14s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
+            f"{m.failures}/{m.decided} failed ({m.inconclusive} inconclusive), "
+            f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}]; rejected per "
+            f"quantity: {per_quantity}; {m.seconds:.0f} s"
+        )
+
+
+def rates_by_quantity(
+    run: Callable[[Any, int], CheckResult], candidate: Any, n_seeds: int, seed0: int
+) -> QuantityRejections:
+    """:func:`validation.failure_rate.measure_failure_rate` of ``run`` that also counts, per
+    test quantity, the seeds on which that quantity's test rejected."""
     from validation.failure_rate import measure_failure_rate
+
+    counts: Counter[str] = Counter()
+
+    def counted(c: Any, seed: int) -> CheckResult:
+        result = run(c, seed)
+        for name, part in result.details.get("quantities", {}).items():
+            counts[name] += part.uniformity is not None and part.uniformity.rejected
+        return result
+
+    counted.__name__ = getattr(run, "__name__", "run")
+    rate = measure_failure_rate(counted, candidate, n_seeds, seed0)
+    return QuantityRejections(rate, dict(counts))
+
+
+def measure_rates(
+    false_alarm_seeds: int, power_seeds: int, variants: Sequence[str] = VARIANTS
+) -> list[QuantityRejections]:
+    """FAIL rates (with per-quantity rejections): the correct JAX model over
+    ``false_alarm_seeds`` seeds (none when 0), then each of ``variants`` over ``power_seeds``.
+    (The catalogue's reference bugs: :mod:`validation.catalogue.reference_rates`.)"""
+    from reference_models.jax_models import build
     from validation.scenarios import GammaPrior
 
     prior = GammaPrior()
@@ -187,28 +248,28 @@ def measure_rates(false_alarm_seeds: int, power_seeds: int) -> list:
         VECTORISED_SETTINGS, model_prior=GammaPrior(prior.alpha, 10.0 * prior.beta)
     )
 
-    def swapped(candidate, seed):
-        return run_vectorised_ranks(candidate, seed, model=swapped_model)
+    def swapped(_candidate, seed):
+        return run_vectorised_ranks(None, seed, model=swapped_model)
 
-    def prior_10x_off(candidate, seed):
-        return run_vectorised_ranks(candidate, seed, settings=wrong_prior)
+    def prior_10x_off(_candidate, seed):
+        return run_vectorised_ranks(None, seed, settings=wrong_prior)
 
-    out = [measure_failure_rate(run_vectorised_ranks, None, false_alarm_seeds, FALSE_ALARM_SEED0)]
-    for bad in (swapped, prior_10x_off):
-        out.append(measure_failure_rate(bad, bad, power_seeds, POWER_SEED0))
+    runs = {"swapped": swapped, "prior_10x_off": prior_10x_off}
+    out = []
+    if false_alarm_seeds > 0:
+        out.append(
+            rates_by_quantity(run_vectorised_ranks, None, false_alarm_seeds, FALSE_ALARM_SEED0)
+        )
+    out += [rates_by_quantity(runs[v], runs[v], power_seeds, POWER_SEED0) for v in variants]
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="False-alarm and detection rates of " + __name__)
-    parser.add_argument("--seeds", type=int, default=100, help="false-alarm seeds")
+    parser.add_argument("--seeds", type=int, default=100, help="false-alarm seeds (0: none)")
     parser.add_argument("--power-seeds", type=int, default=20)
+    parser.add_argument("--variants", nargs="*", choices=VARIANTS, default=list(VARIANTS))
     args = parser.parse_args(argv)
-    for m in measure_rates(args.seeds, args.power_seeds):
-        print(
-            f"{m.check} {m.candidate:14s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
-            f"{m.failures}/{m.decided} failed ({m.inconclusive} inconclusive), "
-            f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}]",
-            flush=True,
-        )
+    for q in measure_rates(args.seeds, args.power_seeds, args.variants):
+        print(q.line(), flush=True)
     return 0
