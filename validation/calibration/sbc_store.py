@@ -20,7 +20,7 @@ before the store kept them (no ``truth``, ``data`` or ``draws``) is refused with
 :class:`StoreFormatError` naming the missing fields; it is never re-sampled silently.
 
 Every record is bound to the store: it carries the store key, and ``sha256`` is the sha256 of
-the canonical JSON of ``{"key", "record"}``, so the rank, the ``usable`` flag and every other
+the canonical JSON of ``{"key", "record"}``, so the draws, the ``usable`` flag and every other
 field the verdict reads are covered. :meth:`SbcStore.load` refuses with
 :class:`StoreIntegrityError` (naming the file) a record whose hash does not match (damaged or
 edited), whose key is another store's (copied from a run with another seed or settings), or
