@@ -149,3 +149,16 @@ def test_latest_half_jax_model_keeps_the_latest_half_of_the_distances() -> None:
     summary = model.summarise(data)
     assert float(summary["n"]) == 4  # ceil(7 / 2): distances 3..6
     assert float(summary["sum_distances"]) == pytest.approx(d[3:].sum(), rel=1e-14)
+
+
+def test_rates_by_quantity_counts_each_quantitys_rejections() -> None:
+    from validation.calibration.sbc_reference import rates_by_quantity
+
+    def exact_or_half(_candidate, seed: int):
+        records = exact_records(EXACT, seed, latest_half=seed % 2 == 1)
+        return rank_verdict(records, EXACT, seed, 0.0)
+
+    rates = rates_by_quantity(exact_or_half, None, 2, 0)  # seed 0 exact, seed 1 latest half
+    assert (rates.rate.failures, rates.rate.failed_seeds) == (1, (1,))
+    assert rates.rejections == {"kappa": 0, "loglik": 1}
+    assert "1/2 failed" in rates.line() and "loglik 1" in rates.line()

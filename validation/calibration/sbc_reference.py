@@ -42,9 +42,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -56,6 +57,9 @@ from validation.calibration.uniformity import UniformityTest, uniformity_test
 from validation.families import Candidate
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, KappaData, simulate_kappa
+
+if TYPE_CHECKING:
+    from validation.failure_rate import SeedFailureRate
 
 REFERENCE_GAMMA_EXPONENTIAL_RANKS = "sbc.reference_gamma_exponential_ranks"
 _MCMC_SEED_TAG = 0x73626372  # "sbcr"
@@ -403,3 +407,43 @@ def run_reference_ranks(
         if progress:
             progress(k + 1, s.n_replications)
     return rank_verdict(results, s, seed, time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class QuantityRejections:
+    """A FAIL rate over seeds and, per test quantity, on how many seeds its own uniformity
+    test (at alpha / Q) rejected."""
+
+    rate: SeedFailureRate
+    rejections: dict[str, int]
+
+    def line(self) -> str:
+        """One printed line: seeds, FAIL count and rate with its 95% CI, rejections."""
+        m = self.rate
+        per_quantity = ", ".join(f"{k} {v}" for k, v in sorted(self.rejections.items()))
+        return (
+            f"{m.check} {m.candidate:14s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
+            f"{m.failures}/{m.decided} failed ({m.inconclusive} inconclusive), "
+            f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}]; rejected per "
+            f"quantity: {per_quantity}; failed seeds {list(m.failed_seeds)}; {m.seconds:.0f} s"
+        )
+
+
+def rates_by_quantity(
+    run: Callable[[Any, int], CheckResult], candidate: Any, n_seeds: int, seed0: int
+) -> QuantityRejections:
+    """:func:`validation.failure_rate.measure_failure_rate` of ``run`` that also counts, per
+    test quantity, the seeds on which that quantity's test rejected."""
+    from validation.failure_rate import measure_failure_rate
+
+    counts: Counter[str] = Counter()
+
+    def counted(c: Any, seed: int) -> CheckResult:
+        result = run(c, seed)
+        for name, part in result.details.get("quantities", {}).items():
+            counts[name] += part.uniformity is not None and part.uniformity.rejected
+        return result
+
+    counted.__name__ = getattr(run, "__name__", "run")
+    rate = measure_failure_rate(counted, candidate, n_seeds, seed0)
+    return QuantityRejections(rate, dict(counts))

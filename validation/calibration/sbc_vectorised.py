@@ -39,26 +39,23 @@ import argparse
 import dataclasses
 import math
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from validation.calibration._sbc import Progress
 from validation.calibration.sbc_reference import (
+    QuantityRejections,
     RankSbcSettings,
     rank_verdict,
+    rates_by_quantity,
     replication_inputs,
     replication_record,
 )
 from validation.calibration.sbc_store import ReplicationResult
 from validation.families import Candidate
 from validation.results import CheckResult
-
-if TYPE_CHECKING:
-    from validation.failure_rate import SeedFailureRate
 
 VECTORISED_RANKS = "sbc.reference_gamma_exponential_ranks_jax"
 VECTORISED_SETTINGS = RankSbcSettings(n_replications=300, backend="jax")
@@ -186,46 +183,6 @@ POWER_SEED0 = 1_000
 VARIANTS = ("swapped", "prior_10x_off")
 """Known-bad variants: prior rate and scale swapped in the JAX model; model prior 10x off
 (rate 10 b0)."""
-
-
-@dataclass(frozen=True)
-class QuantityRejections:
-    """A FAIL rate over seeds and, per test quantity, on how many seeds its own uniformity
-    test (at alpha / Q) rejected."""
-
-    rate: SeedFailureRate
-    rejections: dict[str, int]
-
-    def line(self) -> str:
-        """One printed line: seeds, FAIL count and rate with its 95% CI, rejections."""
-        m = self.rate
-        per_quantity = ", ".join(f"{k} {v}" for k, v in sorted(self.rejections.items()))
-        return (
-            f"{m.check} {m.candidate:14s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
-            f"{m.failures}/{m.decided} failed ({m.inconclusive} inconclusive), "
-            f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}]; rejected per "
-            f"quantity: {per_quantity}; {m.seconds:.0f} s"
-        )
-
-
-def rates_by_quantity(
-    run: Callable[[Any, int], CheckResult], candidate: Any, n_seeds: int, seed0: int
-) -> QuantityRejections:
-    """:func:`validation.failure_rate.measure_failure_rate` of ``run`` that also counts, per
-    test quantity, the seeds on which that quantity's test rejected."""
-    from validation.failure_rate import measure_failure_rate
-
-    counts: Counter[str] = Counter()
-
-    def counted(c: Any, seed: int) -> CheckResult:
-        result = run(c, seed)
-        for name, part in result.details.get("quantities", {}).items():
-            counts[name] += part.uniformity is not None and part.uniformity.rejected
-        return result
-
-    counted.__name__ = getattr(run, "__name__", "run")
-    rate = measure_failure_rate(counted, candidate, n_seeds, seed0)
-    return QuantityRejections(rate, dict(counts))
 
 
 def measure_rates(

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 
+from validation.calibration.sbc_reference import QuantityRejections, rates_by_quantity
 from validation.calibration.sbc_vectorised import (
     FALSE_ALARM_SEED0,
     POWER_SEED0,
-    QuantityRejections,
-    rates_by_quantity,
     run_vectorised_ranks,
 )
 from validation.catalogue.reference_bugs import latest_half_jax_model
