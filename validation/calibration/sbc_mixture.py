@@ -24,7 +24,7 @@ INCONCLUSIVE; with 1000 + 1000, 3.
 
 Rates over seeds (false alarms on base seeds 90000.., the wrong pi prior on 1000..)::
 
-    python -c "from validation.calibration.sbc_mixture import main; main(['--seeds', '30'])"
+    python -c "from validation.calibration.sbc_mixture import main; main(['--seeds', '10'])"
 
 Example (a replication's true parameters; a full check runs 100 NUTS fits)::
 
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     import dataclasses
 
     parser = argparse.ArgumentParser(description="False-alarm and detection rates of " + NAME)
-    parser.add_argument("--seeds", type=int, default=30, help="false-alarm seeds (0: none)")
+    parser.add_argument("--seeds", type=int, default=10, help="false-alarm seeds (0: none)")
     parser.add_argument("--power-seeds", type=int, default=3)
     args = parser.parse_args(argv)
     wrong = dataclasses.replace(MixtureRankSettings(), model_pi_prior=(9.0, 1.0))
