@@ -21,13 +21,17 @@ def test_ranks_pass_with_the_right_prior() -> None:
     res = run_reference_ranks(None, SEED, settings=SMALL)
     assert res.status is Status.PASS, res.details
     d = json.loads(json.dumps(res.to_dict(), allow_nan=False))["details"]
-    assert d["n_usable"] == len(d["ranks"]) >= 14
-    assert all(0 <= r <= 99 for r in d["ranks"])
-    bins = chi_square_bins(len(d["ranks"]), 100)
-    assert (
-        d["uniformity"]["chi_square"]["bin_counts"]
-        == np.bincount(np.array(d["ranks"]) // (100 // bins), minlength=bins).tolist()
-    )
+    assert list(d["quantities"]) == ["kappa", "loglik"]
+    for part in d["quantities"].values():
+        ranks = part["ranks"]
+        assert d["n_usable"] == len(ranks) >= 14
+        assert all(0 <= r <= 99 for r in ranks)
+        assert part["level"] == part["uniformity"]["alpha"] == SMALL.alpha / 2
+        bins = chi_square_bins(len(ranks), 100)
+        assert (
+            part["uniformity"]["chi_square"]["bin_counts"]
+            == np.bincount(np.array(ranks) // (100 // bins), minlength=bins).tolist()
+        )
 
 
 def test_ranks_fail_when_the_reference_prior_is_off() -> None:
@@ -36,7 +40,9 @@ def test_ranks_fail_when_the_reference_prior_is_off() -> None:
     bad = RankSbcSettings(n_replications=10, n_max=20, model_prior=GammaPrior(5.0, 5.0 / 25_000.0))
     res = run_reference_ranks(None, SEED, settings=bad)
     assert res.status is Status.FAIL and res.statistic > 1.0
-    assert np.median(res.details["ranks"]) < 50  # truth sits low in a posterior pulled up
+    kappa = res.details["quantities"]["kappa"]
+    assert kappa.uniformity.rejected
+    assert np.median(kappa.ranks) < 50  # truth sits low in a posterior pulled up
 
 
 def test_unusable_fits_make_the_check_inconclusive() -> None:

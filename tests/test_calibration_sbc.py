@@ -74,6 +74,7 @@ def test_checks_are_registered_with_contract_names() -> None:
         "sbc.hierarchical_plugin_coverage",
         "sbc.reference_gamma_exponential_ranks",
         "sbc.reference_gamma_exponential_ranks_jax",
+        "sbc.reference_jump_mixture_ranks",
         "sbc.kappa_loglik_pit",
         "sbc.jump_reliability",
     }
@@ -84,7 +85,7 @@ def test_checks_are_registered_with_contract_names() -> None:
     assert names["sbc.reference_gamma_exponential_ranks_jax"].family == "reference"
     assert names["sbc.kappa_loglik_pit"].family == "kappa"
     assert names["sbc.jump_reliability"].family == "jumps"
-    assert [c.uses_mcmc for c in CHECKS] == [False, False, False, True, True, False, False]
+    assert [c.uses_mcmc for c in CHECKS] == [False, False, False, True, True, True, False, False]
     for c in CHECKS:
         assert c.family in FAMILIES and 0 < c.false_alarm_rate <= 0.001
 

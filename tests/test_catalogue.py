@@ -471,6 +471,11 @@ def test_every_candidate_runs_on_its_family_scenario(entry):
         r = simulate_sv_returns(2000, 0.9, 0.4, -0.4, rng)
         out = entry.candidate(r, StochasticVolConfig(half_life_buckets=500.0))
         assert all(math.isfinite(getattr(out, f)) for f in ("phi", "mu", "xi", "leverage"))
+    elif entry.family == "reference":
+        from reference_models.jax_models import JaxModel
+
+        model = entry.candidate()
+        assert isinstance(model, JaxModel) and model is entry.candidate()
     elif entry.family == "unified":
         session = simulate_market(MarketSpec(duration_s=120.0, own_fill_rate_per_s=0.2), rng)
         out = entry.candidate(session, [session.end_ms])

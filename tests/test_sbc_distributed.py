@@ -20,9 +20,13 @@ from validation.calibration.distributed import (
     store_description,
     task_key,
 )
+from validation.calibration.sbc_recompute import recompute
+from validation.calibration.sbc_reference import replication_record
 from validation.calibration.sbc_store import (
     ReplicationResult,
     SbcStore,
+    StoreError,
+    StoreFormatError,
     StoreIntegrityError,
     StoreMismatchError,
     store_key,
@@ -105,21 +109,39 @@ def test_interrupted_run_resumes_without_recomputing_and_equals_the_serial_run(
     assert seen[0].done == seen[0].from_store == m and seen[-1].done == N
     assert res.details["distributed"]["from_store"] == m
 
-    # identical to the serial path: same ranks, sizes, statistic and verdict
-    assert res.details["ranks"] == serial.details["ranks"]
+    # identical to the serial path: same ranks of every quantity, sizes, statistic and verdict
+    assert list(res.details["quantities"]) == ["kappa", "loglik"]
+    for name, part in serial.details["quantities"].items():
+        np.testing.assert_array_equal(res.details["quantities"][name].ranks, part.ranks)
     assert res.details["n_per_replication"] == serial.details["n_per_replication"]
     assert res.details["unusable"] == serial.details["unusable"]
     assert res.status is serial.status is Status.PASS
     assert res.statistic == serial.statistic
     assert json.loads(json.dumps(res.to_dict(), allow_nan=False))
 
-    # extend N -> N + 3 with the same store: only the 3 new replications run
+    # extend N -> N + 3 with the same store, ranking kappa only (the quantities are not part
+    # of the store key): only the 3 new replications run
     mark = len(executed_keys(address))
-    more = RankSbcSettings(n_replications=N + 3)
+    more = RankSbcSettings(n_replications=N + 3, quantities=("kappa",))
     ext = run_distributed_sbc(more, seed=SEED, scheduler=address, store_dir=tmp_path)
     assert sorted(executed_keys(address)[mark:]) == sorted(task_key(skey, k) for k in (12, 13, 14))
-    assert ext.details["ranks"][:N] == serial.details["ranks"]
-    assert len(ext.details["ranks"]) == N + 3
+    assert list(ext.details["quantities"]) == ["kappa"]
+    kappa_ranks = ext.details["quantities"]["kappa"].ranks
+    np.testing.assert_array_equal(kappa_ranks[:N], serial.details["quantities"]["kappa"].ranks)
+    assert kappa_ranks.size == N + 3
+
+    # recomputed from the store, no sampling: the extended run's verdict and ranks exactly,
+    # and the log-likelihood quantity added on this kappa-only store gives the serial run's
+    mark = len(executed_keys(address))
+    again = recompute(tmp_path, quantities=["kappa"])
+    assert (again.status, again.statistic) == (ext.status, ext.statistic)
+    np.testing.assert_array_equal(again.details["quantities"]["kappa"].ranks, kappa_ranks)
+    both = recompute(tmp_path)
+    assert list(both.details["quantities"]) == ["kappa", "loglik"]
+    np.testing.assert_array_equal(
+        both.details["quantities"]["loglik"].ranks[:N], serial.details["quantities"]["loglik"].ranks
+    )
+    assert len(executed_keys(address)) == mark  # nothing ran on the cluster
 
 
 def test_known_bad_prior_fails_on_a_local_cluster() -> None:
@@ -127,7 +149,9 @@ def test_known_bad_prior_fails_on_a_local_cluster() -> None:
     through the default LocalCluster path (one worker process)."""
     res = run_distributed_sbc(BAD, seed=SEED, n_workers=1)
     assert res.status is Status.FAIL and res.statistic > 1.0
-    assert np.median(res.details["ranks"]) < 50  # truth sits low in a posterior pulled up
+    kappa = res.details["quantities"]["kappa"]
+    assert kappa.uniformity.rejected
+    assert np.median(kappa.ranks) < 50  # truth sits low in a posterior pulled up
     assert res.details["distributed"]["computed"] == list(range(BAD.n_replications))
 
 
@@ -162,18 +186,31 @@ def test_store_of_other_settings_or_seed_is_refused(tmp_path) -> None:
     )
 
 
+def _record(k: int, rank: int, usable: bool = True) -> ReplicationResult:
+    """A record whose kappa rank among its 99 stored draws is ``rank`` (truth 2500)."""
+    draws = {"kappa": np.arange(1.0, 100.0) * 2500.0 / (rank + 0.5)}
+    reasons = () if usable else ("ess_bulk[kappa]=12 < 99",)
+    distances = {"distances": np.full(17, 1 / 3 * 1e-3)}
+    return replication_record(
+        k, 99, reasons, 400.0, {"kappa": 2500.0}, distances, draws, seconds=0.1,
+        sampling_seconds=0.05,
+    )  # fmt: skip
+
+
 def test_store_records_round_trip_exactly(tmp_path) -> None:
     store = SbcStore(tmp_path, {"a": 1})
-    r = ReplicationResult(3, None, 99, False, ("ess_bulk[kappa]=12 < 99",), 0.1, 17, 12.0, 1 / 3)
-    store.append(r)
-    assert SbcStore(tmp_path, {"a": 1}).load() == {3: r}
+    for r in (_record(3, 40, usable=False), _record(4, 7)):
+        store.append(r)
+    loaded = SbcStore(tmp_path, {"a": 1}).load()
+    assert loaded == {3: _record(3, 40, usable=False), 4: _record(4, 7)}
+    assert loaded[3].draws is None and len(loaded[4].draws["kappa"]) == 99
 
 
 def _store_of(directory, seed: int, ranks: list[int]) -> SbcStore:
     """A store of SETTINGS and ``seed`` holding one usable record per rank."""
     store = SbcStore(directory, store_description(SETTINGS, seed))
     for k, rank in enumerate(ranks):
-        store.append(ReplicationResult(k, rank, 99, True, (), 0.1, 17, 400.0, 0.05))
+        store.append(_record(k, rank))
     return store
 
 
@@ -201,11 +238,13 @@ def _rename_only(directory, tmp_path) -> None:
 
 
 def _flip_usable(directory, tmp_path) -> None:
-    _edit(directory / "rep-000000.json", lambda e: e["record"].update(usable=False, rank=None))
+    _edit(directory / "rep-000000.json", lambda e: e["record"].update(usable=False, draws=None))
 
 
-def _edit_rank(directory, tmp_path) -> None:
-    _edit(directory / "rep-000000.json", lambda e: e["record"].update(rank=50))
+def _edit_draws(directory, tmp_path) -> None:
+    """Draws scaled so that the truth ranks 50 instead of 10."""
+    _edit(directory / "rep-000000.json", lambda e: e["record"]["draws"].update(
+        kappa=[x * 10.5 / 50.5 for x in e["record"]["draws"]["kappa"]]))  # fmt: skip
 
 
 def _truncate(directory, tmp_path) -> None:
@@ -224,7 +263,7 @@ TAMPERING = {
     "record index edited": (_renumber, "does not match its sha256"),
     "record under another index's file name": (_rename_only, "holds replication 1, not its"),
     "usable flag edited": (_flip_usable, "does not match its sha256"),
-    "rank edited": (_edit_rank, "does not match its sha256"),
+    "thinned draws edited": (_edit_draws, "does not match its sha256"),
     "truncated record": (_truncate, "unreadable"),
     "manifest description edited": (_edit_manifest, "not the hash of its description"),
 }
@@ -260,10 +299,77 @@ def test_records_without_a_manifest_are_refused(tmp_path) -> None:
 
 
 def test_an_untampered_store_loads_every_record(tmp_path) -> None:
-    """Control for the tampering tests."""
+    """Control for the tampering tests: every record loads and recomputes to its ranks."""
     _store_of(tmp_path, SEED, [10, 50, 90])
     loaded = SbcStore(tmp_path, store_description(SETTINGS, SEED)).load()
-    assert [loaded[k].rank for k in range(3)] == [10, 50, 90]
+    assert sorted(loaded) == [0, 1, 2]
+    res = recompute(tmp_path, quantities=["kappa"])
+    assert res.details["quantities"]["kappa"].ranks.tolist() == [10, 50, 90]
+    assert res.details["recomputed"]["from_store"] == 3
+
+
+def _old_format_store(directory) -> None:
+    """A store as the version before draws were kept wrote it: records with a rank and no
+    truth, data or draws (valid hashes and key)."""
+    store = _store_of(directory, SEED, [10, 50, 90])
+    for k in range(3):
+        path = store.path(k)
+        envelope = json.loads(path.read_text())
+        record = {
+            f: v for f, v in envelope["record"].items() if f not in ("truth", "data", "draws")
+        }
+        record["rank"] = 10
+        envelope["record"] = record
+        envelope["sha256"] = store_key({"key": envelope["key"], "record": record})
+        path.write_text(json.dumps(envelope, sort_keys=True))
+
+
+def test_an_old_store_without_draws_is_refused_naming_what_is_missing(tmp_path, capsys) -> None:
+    from validation.calibration.cli import run
+
+    _old_format_store(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    message = "record has no truth, data, draws"
+    with pytest.raises(StoreFormatError, match=message):
+        recompute(tmp_path)
+    with pytest.raises(StoreFormatError, match=message):  # a run refuses too, before sampling
+        run_distributed_sbc(SETTINGS, seed=SEED, scheduler="tcp://127.0.0.1:1", store_dir=tmp_path)
+    assert run(_cli_args(store=tmp_path, recompute=True)) == 64
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing re-sampled
+
+
+def test_recompute_changes_level_quantities_and_thinning_without_sampling(tmp_path, capsys) -> None:
+    from validation.calibration.cli import run
+
+    ranks = [int(r) for r in np.random.default_rng(3).integers(0, 100, 40)]
+    _store_of(tmp_path, SEED, ranks)
+    base = recompute(tmp_path, quantities=["kappa"])
+    assert base.details["quantities"]["kappa"].ranks.tolist() == ranks
+    assert base.details["alpha"] == SETTINGS.alpha and base.details["n_ranked_draws"] == 99
+    loose = recompute(tmp_path, quantities=["kappa"], alpha=0.5)
+    assert loose.details["quantities"]["kappa"].level == 0.5
+    # L' = 9 of the 99 stored draws, evenly spaced: draw positions 0, 12, 24, ..., 98 (the
+    # draws increase with their index, so the rank is how many of those lie below the truth)
+    thin = recompute(tmp_path, quantities=["kappa"], n_ranked=9)
+    kept = np.round(np.linspace(0, 98, 9)).astype(int)
+    assert thin.details["quantities"]["kappa"].ranks.tolist() == [
+        int(np.count_nonzero(kept < r)) for r in ranks
+    ]
+    with pytest.raises(ValueError, match="keeps 99 thinned draws"):
+        recompute(tmp_path, n_ranked=100)
+    with pytest.raises(ValueError, match="not a test quantity"):
+        recompute(tmp_path, quantities=["kappa_s"])
+    assert run(_cli_args(store=tmp_path, recompute=True, quantities="kappa", thin=9)) in (0, 1)
+    out = capsys.readouterr().out
+    assert "recomputed from" in out and "L = 9" in out and "quantity kappa" in out
+    assert run(_cli_args(store=tmp_path, recompute=True, thin=22)) == 64  # 23 bins: none
+    assert run(_cli_args(recompute=True)) == 64
+    assert "--recompute needs --store" in capsys.readouterr().err
+    (tmp_path / "rep-000005.json").unlink()
+    with pytest.raises(StoreError, match=r"replications \[5\] missing"):
+        recompute(tmp_path)
 
 
 def _cli_args(**kw) -> argparse.Namespace:
@@ -308,4 +414,5 @@ def test_jax_chunks_fan_out_and_give_the_single_program_ranks(cluster) -> None:
     assert fanned.details["distributed"]["chunk_size"] == 20
     assert len(fanned.details["distributed"]["computed"]) == 40
     assert fanned.status is single.status
-    np.testing.assert_array_equal(fanned.details["ranks"], single.details["ranks"])
+    for name, part in single.details["quantities"].items():
+        np.testing.assert_array_equal(fanned.details["quantities"][name].ranks, part.ranks)

@@ -29,7 +29,9 @@ def test_correct_model_passes_with_gated_replications(correct):
     assert correct.status is Status.PASS, correct.details.get("uniformity")
     assert correct.details["n_usable"] >= 0.9 * SMALL.n_replications
     assert correct.details["sampler"].chains == 2
-    assert all(0 <= r <= SMALL.n_ranked_draws for r in correct.details["ranks"])
+    for part in correct.details["quantities"].values():
+        assert part.ranks.size == correct.details["n_usable"]
+        assert all(0 <= r <= SMALL.n_ranked_draws for r in part.ranks)
 
 
 def test_wrong_model_prior_fails():
@@ -44,6 +46,19 @@ def test_replications_use_the_serial_paths_data(correct):
     assert correct.details["n_per_replication"] == [
         replication_inputs(k, SMALL, 4)[0].distances.size for k in usable
     ]
+
+
+@pytest.mark.slow
+def test_likelihood_of_the_latest_half_fails_on_the_loglik_rank_only():
+    """The catalogue's reference.loglik_latest_half: its kappa ranks stay uniform (a model of
+    its own: one more compilation, about 40 s)."""
+    from validation.catalogue.reference_bugs import latest_half_jax_model
+
+    bad = run_vectorised_ranks(latest_half_jax_model, 4, settings=SMALL)
+    parts = bad.details["quantities"]
+    assert bad.status is Status.FAIL
+    assert parts["loglik"].uniformity.rejected and not parts["kappa"].uniformity.rejected
+    assert bad.details["model"] == "gamma_exponential[latest half of the distances]"
 
 
 @pytest.mark.slow

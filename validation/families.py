@@ -25,7 +25,9 @@ Candidate signatures per family (data classes from :mod:`validation.scenarios`):
 - ``"estimators"``: ``Sequence[online.testing.EstimatorContract]`` (estimators with their
   contracts: how to build one, its events and read-outs, its bulk kernel;
   ``online.testing.CONTRACTS`` covers every public estimator).
-- ``"reference"``: checks of the PyMC reference models themselves; the candidate is ``None``.
+- ``"reference"``: checks of the PyMC reference models themselves; the candidate is ``None``
+  (the reference itself) or, for the vectorised rank SBC, a function returning the JAX model
+  to sample instead (a catalogue bug, :mod:`validation.catalogue.reference_bugs`).
 
 Any importable function with one of these signatures can be checked: ``python -m validation
 check NAME --candidate FAMILY=package.module:function`` (or ``audit``), or

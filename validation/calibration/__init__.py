@@ -9,15 +9,19 @@ Checks (``CHECKS``):
 - ``"sbc.reference_gamma_exponential_ranks"`` (reference, MCMC): rank SBC of the PyMC model.
 - ``"sbc.reference_gamma_exponential_ranks_jax"`` (reference, MCMC): the same rank SBC of the
   JAX implementation, all replications x chains in one ``jax.vmap`` program.
+- ``"sbc.reference_jump_mixture_ranks"`` (reference, MCMC): rank SBC of the PyMC jump
+  mixture, ranking pi, sigma_d, sigma_j and the joint mixture log-likelihood
+  (:mod:`.sbc_mixture`; 100 NUTS fits, slow).
 - ``"sbc.kappa_loglik_pit"`` (kappa): exact-PIT SBC of two data-dependent test quantities,
   the log-likelihood of the simulated fills and the exact log posterior density of the pivot
   kappa (b0 + S) (:mod:`.loglik_pit`).
 - ``"sbc.jump_reliability"`` (jumps): CORP reliability of P(jump) against simulated jump
   labels, consistency-resampling test (:mod:`.sbc_jumps`, :mod:`.binary`).
 
-Primitives: :mod:`.pit` (PIT, thinned ranks, per-replication moments), :mod:`.uniformity`
-(ECDF simultaneous band and chi-square), :mod:`.coverage` (interval coverage with binomial
-bands), :mod:`.severity` (the smallest miscalibration each check detects, stored table),
+Primitives: :mod:`.pit` (PIT, thinned ranks, per-replication moments), :mod:`.quantities`
+(test quantities of the rank SBC), :mod:`.uniformity` (ECDF simultaneous band and
+chi-square), :mod:`.coverage` (interval coverage with binomial bands), :mod:`.severity` (the
+smallest miscalibration each check detects, stored table),
 :mod:`.hierarchical_reference` (the quadrature posterior). Importing this package does not
 import PyMC; the MCMC check imports it when run.
 """
@@ -35,6 +39,8 @@ from validation.calibration.sbc_exact import (
 )
 from validation.calibration.sbc_jumps import NAME as JUMP_RELIABILITY
 from validation.calibration.sbc_jumps import JumpReliabilitySettings, run_jump_reliability
+from validation.calibration.sbc_mixture import NAME as JUMP_MIXTURE_RANKS
+from validation.calibration.sbc_mixture import MixtureRankSettings, run_mixture_ranks
 from validation.calibration.sbc_plugin import (
     HIERARCHICAL_PLUGIN_COVERAGE,
     PluginSbcSettings,
@@ -85,8 +91,8 @@ CHECKS: list[CheckSpec] = [
         run=run_reference_ranks,
         uses_mcmc=True,
         false_alarm_rate=RankSbcSettings().alpha,
-        description="SBC: ranks of kappa among ESS-thinned NUTS draws of the PyMC "
-        "gamma_exponential model",
+        description="SBC: ranks of kappa and of the log-likelihood of the data among "
+        "ESS-thinned NUTS draws of the PyMC gamma_exponential model (Bonferroni)",
         suite="full",  # the quick suite runs the same rank SBC vectorised in JAX
     ),
     CheckSpec(
@@ -97,6 +103,17 @@ CHECKS: list[CheckSpec] = [
         false_alarm_rate=VECTORISED_SETTINGS.alpha,
         description="SBC: the same ranks for the JAX gamma_exponential model, "
         f"{VECTORISED_SETTINGS.n_replications} replications x 2 chains in one jax.vmap",
+    ),
+    CheckSpec(
+        name=JUMP_MIXTURE_RANKS,
+        family="reference",
+        run=run_mixture_ranks,
+        uses_mcmc=True,
+        false_alarm_rate=MixtureRankSettings().alpha,
+        description="SBC: ranks of pi, sigma_d, sigma_j and the joint mixture log-likelihood "
+        "among ESS-thinned NUTS draws of the PyMC jump mixture, "
+        f"{MixtureRankSettings().n_replications} x {MixtureRankSettings().n_returns} returns",
+        suite="full",  # 100 NUTS fits of the mixture: minutes, not seconds
     ),
     CheckSpec(
         name=KAPPA_LOGLIK_PIT,
@@ -123,6 +140,7 @@ __all__ = [
     "CHECKS",
     "HIERARCHICAL_PINNED_PIT",
     "HIERARCHICAL_PLUGIN_COVERAGE",
+    "JUMP_MIXTURE_RANKS",
     "JUMP_RELIABILITY",
     "KAPPA_LOGLIK_PIT",
     "KAPPA_PIT",
@@ -130,6 +148,7 @@ __all__ = [
     "VECTORISED_RANKS",
     "ExactSbcSettings",
     "JumpReliabilitySettings",
+    "MixtureRankSettings",
     "PluginSbcSettings",
     "RankSbcSettings",
     "run_hierarchical_pinned_pit",
@@ -137,6 +156,7 @@ __all__ = [
     "run_jump_reliability",
     "run_kappa_loglik_pit",
     "run_kappa_pit",
+    "run_mixture_ranks",
     "run_reference_ranks",
     "run_vectorised_ranks",
 ]

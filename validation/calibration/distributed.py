@@ -18,8 +18,11 @@ in one vectorised program (:func:`validation.calibration.sbc_vectorised.replicat
 same inputs for replication k as above), so each worker compiles once per chunk length and
 the cluster fans out chunks instead of single fits.
 
-The verdict is the serial path's uniformity test on the ranks ordered by k, so for the same
-seed and settings the ranks, statistic and status are identical to the serial run.
+The verdict is the serial path's (:func:`~validation.calibration.sbc_reference.rank_verdict`:
+the ranks of every test quantity derived from the records, ordered by k), so for the same
+seed and settings the ranks, statistic and status are identical to the serial run. The test
+quantities, like N and alpha, are not part of the store key: a store can be re-judged with
+other quantities (:mod:`validation.calibration.sbc_recompute`).
 
 :func:`run_distributed_sbc` uses a ``LocalCluster`` of worker processes, or any scheduler
 address; finished replications are written to an :class:`~validation.calibration.sbc_store.
@@ -46,7 +49,7 @@ from validation.calibration.sbc_store import SbcStore, store_key
 from validation.results import CheckResult
 
 #: settings fields that do not change any replication's result (not part of the store key)
-_VERDICT_ONLY = ("n_replications", "alpha", "max_unusable_fraction")
+_VERDICT_ONLY = ("n_replications", "alpha", "max_unusable_fraction", "quantities")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,15 @@ on 0..L (Talts et al. 2018). The fractional ranks (r + 1/2) / (L + 1) go through
 uniformity test with its grid and bins on rank boundaries, so the test sees exactly the
 distribution it was calibrated for (false-alarm rate about alpha).
 
+Test quantities (:mod:`validation.calibration.quantities`): the same is done for each
+quantity f of ``settings.quantities`` (default: ``kappa`` and the log-likelihood ``loglik`` =
+n log kappa - kappa S of the replication's data), ranking f(kappa_k, d_k) among f(draw, d_k)
+over the same thinned draws. One uniformity test per quantity at alpha / Q (Bonferroni over
+the Q quantities); the check FAILS when any rejects, so its false-alarm rate is at most about
+alpha. Each replication's record keeps the true kappa, the data and the thinned draws, so
+:func:`rank_verdict` derives every rank from the record, and the serial, vectorised and Dask
+paths (which all end in it) give identical ranks for identical records.
+
 Convergence gate: R-hat <= 1.01, no divergence, and bulk and tail ESS >= L. (The ESS bound is
 what rank SBC needs: L draws about one effective sample apart are nearly independent, and
 ranks among independent exact draws are exactly uniform whatever L; the agreement checks'
@@ -33,20 +42,25 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from validation.agreement.reference_fits import SamplerRecord
 from validation.calibration._sbc import Progress, log_uniform_int
-from validation.calibration.pit import fractional_ranks, rank_statistic, thin_draws
+from validation.calibration.pit import fractional_ranks, thin_draws
+from validation.calibration.quantities import RankQuantity, resolve
 from validation.calibration.sbc_store import ReplicationResult
-from validation.calibration.uniformity import uniformity_test
+from validation.calibration.uniformity import UniformityTest, uniformity_test
 from validation.families import Candidate
 from validation.results import CheckResult, Status
 from validation.scenarios import GammaPrior, KappaData, simulate_kappa
+
+if TYPE_CHECKING:
+    from validation.failure_rate import SeedFailureRate
 
 REFERENCE_GAMMA_EXPONENTIAL_RANKS = "sbc.reference_gamma_exponential_ranks"
 _MCMC_SEED_TAG = 0x73626372  # "sbcr"
@@ -68,6 +82,11 @@ class RankSbcSettings:
             model as data.
         simulation_prior: the prior kappa is drawn from. A model prior different from it is
             wrong for the data: the known-bad case.
+        quantities: names of the test quantities ranked (``validation.calibration.
+            quantities.QUANTITIES["gamma_exponential"]``); Bonferroni over them.
+
+    Raises:
+        UnknownQuantityError: (a ValueError) an unknown or repeated quantity name.
     """
 
     n_replications: int = 30
@@ -82,6 +101,13 @@ class RankSbcSettings:
     max_unusable_fraction: float = 0.1
     model_prior: GammaPrior = field(default_factory=GammaPrior)
     simulation_prior: GammaPrior = field(default_factory=GammaPrior)
+    quantities: tuple[str, ...] = ("kappa", "loglik")
+
+    def __post_init__(self) -> None:
+        resolve(MODEL, self.quantities)
+
+
+MODEL = "gamma_exponential"
 
 
 def _model(prior_alpha: float, prior_beta: float) -> Any:
@@ -150,20 +176,179 @@ def replicate(k: int, settings: RankSbcSettings, base_seed: int) -> ReplicationR
     )
     diag = res.diagnostics
     ess = float(min(diag.ess_bulk["kappa"], diag.ess_tail["kappa"]))
-    rank = None
+    draws = None
     if diag.usable:
-        draws = np.asarray(res.idata.posterior["kappa"].values, dtype=float)
-        rank = int(rank_statistic(data.kappa, thin_draws(draws, ess, s.n_ranked_draws)))
+        draws = {"kappa": np.asarray(res.idata.posterior["kappa"].values, dtype=float)}
+    return replication_record(
+        k,
+        s.n_ranked_draws,
+        tuple(diag.reasons),
+        ess,
+        {"kappa": data.kappa},
+        {"distances": data.distances},
+        draws,
+        seconds=time.perf_counter() - start,
+        sampling_seconds=float(diag.sampling_seconds),
+    )
+
+
+def replication_record(
+    k: int,
+    n_ranked: int,
+    reasons: tuple[str, ...],
+    ess: float,
+    truth: dict[str, float],
+    data: dict[str, np.ndarray],
+    draws: dict[str, np.ndarray] | None,
+    *,
+    seconds: float,
+    sampling_seconds: float,
+) -> ReplicationResult:
+    """The record of one replication: every parameter's (chains, draws) array thinned by the
+    same ``ess`` to ``n_ranked`` draws (:func:`~validation.calibration.pit.thin_draws`, the
+    same positions for every parameter), or no draws when the fit failed its gate
+    (``reasons`` not empty). The number of observations ``n`` is the first data field's size."""
+    kept = None
+    if not reasons and draws is not None:
+        kept = {v: tuple(thin_draws(x, ess, n_ranked).tolist()) for v, x in draws.items()}
+    arrays = {f: np.asarray(x, dtype=float) for f, x in data.items()}
     return ReplicationResult(
         k=k,
-        rank=rank,
-        n_ranked=s.n_ranked_draws,
-        usable=bool(diag.usable),
-        reasons=tuple(diag.reasons),
-        seconds=time.perf_counter() - start,
-        n=int(data.distances.size),
+        n_ranked=n_ranked,
+        usable=kept is not None,
+        reasons=tuple(reasons),
+        seconds=seconds,
+        n=int(next(iter(arrays.values())).size),
         ess=ess,
-        sampling_seconds=float(diag.sampling_seconds),
+        sampling_seconds=sampling_seconds,
+        truth={v: float(x) for v, x in truth.items()},
+        data={f: tuple(x.tolist()) for f, x in arrays.items()},
+        draws=kept,
+    )
+
+
+@dataclass(frozen=True)
+class QuantityRanks:
+    """Ranks of one test quantity over the usable replications and their uniformity test (a
+    typed part of a rank SBC's details; ``uniformity`` is None when there is no verdict).
+
+    Attributes:
+        quantity: its name; description: its formula.
+        ranks: r_k in 0..L, by replication in order of k.
+        level: the test's level, alpha / Q (Bonferroni over the Q quantities).
+        uniformity: ECDF band + chi-square of the fractional ranks at ``level``.
+    """
+
+    quantity: str
+    description: str
+    ranks: np.ndarray
+    level: float
+    uniformity: UniformityTest | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "quantity": self.quantity,
+            "description": self.description,
+            "ranks": self.ranks.tolist(),
+            "level": self.level,
+            "uniformity": None if self.uniformity is None else self.uniformity.to_json(),
+        }
+
+
+def ranked_draws(result: ReplicationResult, n_ranked: int) -> dict[str, np.ndarray]:
+    """``n_ranked`` of a record's stored thinned draws at evenly spaced positions (all of them
+    when ``n_ranked`` is the stored L), the same positions for every parameter.
+
+    Raises:
+        ValueError: the record holds no draws, or fewer than ``n_ranked``.
+    """
+    if result.draws is None:
+        raise ValueError(f"replication {result.k}: no draws (the fit failed its gate)")
+    if not 1 <= n_ranked <= result.n_ranked:
+        raise ValueError(
+            f"n_ranked={n_ranked}: must lie in 1..{result.n_ranked}, the draws kept per record"
+        )
+    return {
+        v: thin_draws(np.asarray(x)[None, :], float(len(x)), n_ranked)
+        for v, x in result.draws.items()
+    }
+
+
+def quantity_ranks(
+    result: ReplicationResult, quantities: Iterable[RankQuantity], n_ranked: int
+) -> dict[str, int]:
+    """Rank of each quantity at the record's truth among its values at ``n_ranked`` draws."""
+    draws = ranked_draws(result, n_ranked)
+    data = {f: np.asarray(x) for f, x in result.data.items()}
+    return {q.name: q.rank(result.truth, draws, data) for q in quantities}
+
+
+def ranks_result(
+    name: str,
+    results: Iterable[ReplicationResult],
+    *,
+    n_replications: int,
+    n_ranked: int,
+    quantities: tuple[RankQuantity, ...],
+    alpha: float,
+    max_unusable_fraction: float,
+    seed: int,
+    seconds: float,
+    details: dict[str, Any],
+) -> CheckResult:
+    """The rank SBC verdict on replications 0..N-1: ranks of every quantity derived from the
+    records, one uniformity test per quantity at alpha / Q, FAIL when any rejects
+    (statistic = the largest test statistic, > 1 exactly then); INCONCLUSIVE when more than
+    ``max_unusable_fraction`` of the fits failed their gate or fewer than 2 are usable."""
+    ordered = sorted(results, key=lambda r: r.k)
+    if [r.k for r in ordered] != list(range(n_replications)):
+        raise ValueError("results must hold replications 0..n_replications-1 exactly once")
+    usable = [r for r in ordered if r.usable]
+    unusable = [
+        {"replication": r.k, "reasons": list(r.reasons), "ess": r.ess}
+        for r in ordered
+        if not r.usable
+    ]
+    per_rep = [quantity_ranks(r, quantities, n_ranked) for r in usable]
+    level = alpha / len(quantities)
+    decided = len(unusable) <= max_unusable_fraction * n_replications and len(usable) >= 2
+    support = n_ranked + 1
+    parts = {}
+    for q in quantities:
+        ranks = np.array([r[q.name] for r in per_rep], dtype=np.int64)
+        uni = None
+        if decided:
+            uni = uniformity_test(
+                fractional_ranks(ranks, n_ranked),
+                level,
+                grid_size=support,
+                n_bins=chi_square_bins(ranks.size, support),
+            )
+        parts[q.name] = QuantityRanks(q.name, q.description, ranks, level, uni)
+    status, statistic = Status.INCONCLUSIVE, float("nan")
+    if decided:
+        tests = [p.uniformity for p in parts.values() if p.uniformity is not None]
+        status = Status.FAIL if any(u.rejected for u in tests) else Status.PASS
+        statistic = max(u.statistic for u in tests)
+    return CheckResult(
+        name=name,
+        status=status,
+        statistic=statistic,
+        threshold=1.0,
+        details={
+            "statistic_name": "max over test quantities of max(ECDF band excursion, chi2 / "
+            "critical) of fractional ranks, each at alpha / Q (Bonferroni); FAIL when > 1",
+            "n_replications": n_replications,
+            "n_usable": len(usable),
+            "unusable": unusable,
+            "n_ranked_draws": n_ranked,
+            "quantities": parts,
+            "alpha": alpha,
+            **details,
+        },
+        seed=seed,
+        seconds=seconds,
+        false_alarm_rate=alpha,
     )
 
 
@@ -175,27 +360,13 @@ def rank_verdict(
     extra: dict[str, Any] | None = None,
     name: str = REFERENCE_GAMMA_EXPONENTIAL_RANKS,
 ) -> CheckResult:
-    """The serial path's verdict on replications 0..N-1 (ordered by k), reported as ``name``."""
+    """The verdict of the conjugate model's rank SBC on replications 0..N-1 (any order),
+    reported as ``name``: :func:`ranks_result` with the settings' quantities, L and alpha."""
     from reference_models.backends import resolve_backend
 
     s = settings
     ordered = sorted(results, key=lambda r: r.k)
-    if [r.k for r in ordered] != list(range(s.n_replications)):
-        raise ValueError("results must hold replications 0..n_replications-1 exactly once")
-    ranks = [r.rank for r in ordered if r.usable]
-    unusable = [
-        {"replication": r.k, "reasons": list(r.reasons), "ess": r.ess}
-        for r in ordered
-        if not r.usable
-    ]
     details: dict[str, Any] = {
-        "statistic_name": "max(ECDF band excursion, chi2 / critical) of fractional ranks; "
-        "FAIL when > 1",
-        "n_replications": s.n_replications,
-        "n_usable": len(ranks),
-        "unusable": unusable,
-        "n_ranked_draws": s.n_ranked_draws,
-        "ranks": ranks,
         "n_per_replication": [r.n for r in ordered if r.usable],
         "model_prior": {"alpha": s.model_prior.alpha, "beta": s.model_prior.beta},
         "simulation_prior": {
@@ -209,30 +380,19 @@ def rank_verdict(
             chains=s.chains,
         ),
         "sampling_seconds": math.fsum(r.sampling_seconds for r in ordered),
-        "alpha": s.alpha,
         **(extra or {}),
     }
-    status, statistic = Status.INCONCLUSIVE, float("nan")
-    if len(unusable) <= s.max_unusable_fraction * s.n_replications and len(ranks) >= 2:
-        support = s.n_ranked_draws + 1
-        uni = uniformity_test(
-            fractional_ranks(np.array(ranks), s.n_ranked_draws),
-            s.alpha,
-            grid_size=support,
-            n_bins=chi_square_bins(len(ranks), support),
-        )
-        details["uniformity"] = uni
-        status = Status.FAIL if uni.rejected else Status.PASS
-        statistic = uni.statistic
-    return CheckResult(
-        name=name,
-        status=status,
-        statistic=statistic,
-        threshold=1.0,
-        details=details,
+    return ranks_result(
+        name,
+        ordered,
+        n_replications=s.n_replications,
+        n_ranked=s.n_ranked_draws,
+        quantities=resolve(MODEL, s.quantities),
+        alpha=s.alpha,
+        max_unusable_fraction=s.max_unusable_fraction,
         seed=seed,
         seconds=seconds,
-        false_alarm_rate=s.alpha,
+        details=details,
     )
 
 
@@ -255,3 +415,43 @@ def run_reference_ranks(
         if progress:
             progress(k + 1, s.n_replications)
     return rank_verdict(results, s, seed, time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class QuantityRejections:
+    """A FAIL rate over seeds and, per test quantity, on how many seeds its own uniformity
+    test (at alpha / Q) rejected."""
+
+    rate: SeedFailureRate
+    rejections: dict[str, int]
+
+    def line(self) -> str:
+        """One printed line: seeds, FAIL count and rate with its 95% CI, rejections."""
+        m = self.rate
+        per_quantity = ", ".join(f"{k} {v}" for k, v in sorted(self.rejections.items()))
+        return (
+            f"{m.check} {m.candidate:14s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
+            f"{m.failures}/{m.decided} failed ({m.inconclusive} inconclusive), "
+            f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}]; rejected per "
+            f"quantity: {per_quantity}; failed seeds {list(m.failed_seeds)}; {m.seconds:.0f} s"
+        )
+
+
+def rates_by_quantity(
+    run: Callable[[Any, int], CheckResult], candidate: Any, n_seeds: int, seed0: int
+) -> QuantityRejections:
+    """:func:`validation.failure_rate.measure_failure_rate` of ``run`` that also counts, per
+    test quantity, the seeds on which that quantity's test rejected."""
+    from validation.failure_rate import measure_failure_rate
+
+    counts: Counter[str] = Counter()
+
+    def counted(c: Any, seed: int) -> CheckResult:
+        result = run(c, seed)
+        for name, part in result.details.get("quantities", {}).items():
+            counts[name] += part.uniformity is not None and part.uniformity.rejected
+        return result
+
+    counted.__name__ = getattr(run, "__name__", "run")
+    rate = measure_failure_rate(counted, candidate, n_seeds, seed0)
+    return QuantityRejections(rate, dict(counts))

@@ -12,8 +12,15 @@ only on (base seed, k), so a store of N1 replications is a prefix of a run with 
 extended, not recomputed. A store whose key differs is refused with
 :class:`StoreMismatchError` naming the fields that differ.
 
+A record keeps what any test quantity needs, so ranks, levels and thinning can be recomputed
+from the store without sampling again (:mod:`validation.calibration.sbc_recompute`): the true
+parameters, the simulated data and the L ESS-thinned posterior draws of every parameter (the
+same draw positions for all parameters, so joint quantities see joint draws). A record written
+before the store kept them (no ``truth``, ``data`` or ``draws``) is refused with
+:class:`StoreFormatError` naming the missing fields; it is never re-sampled silently.
+
 Every record is bound to the store: it carries the store key, and ``sha256`` is the sha256 of
-the canonical JSON of ``{"key", "record"}``, so the rank, the ``usable`` flag and every other
+the canonical JSON of ``{"key", "record"}``, so the draws, the ``usable`` flag and every other
 field the verdict reads are covered. :meth:`SbcStore.load` refuses with
 :class:`StoreIntegrityError` (naming the file) a record whose hash does not match (damaged or
 edited), whose key is another store's (copied from a run with another seed or settings), or
@@ -51,25 +58,39 @@ class StoreIntegrityError(StoreError):
     """A store file is damaged, edited, copied from another store, or lacks its manifest."""
 
 
+class StoreFormatError(StoreError):
+    """A verified record that lacks fields this version needs (written by an older version)."""
+
+
+RECORD_FIELDS = ("truth", "data", "draws")
+"""Fields a record needs for ranks to be recomputed from it (absent in older stores)."""
+
+
 @dataclass(frozen=True)
 class ReplicationResult:
     """One rank-SBC replication.
 
     Attributes:
         k: replication index (0-based).
-        rank: rank of the true kappa among ``n_ranked`` thinned draws (0..n_ranked), or None
-            when the fit failed its convergence gate.
-        n_ranked: L, the number of thinned draws ranked against.
+        n_ranked: L, the number of thinned draws kept per parameter.
         usable: the fit passed the gate.
         reasons: why it did not (empty when usable).
-        seconds: wall seconds of the replication (simulation, fit, ranking).
-        n: number of distances in the data set.
-        ess: min(bulk, tail) ESS of kappa.
+        seconds: wall seconds of the replication (simulation, fit, thinning).
+        n: number of observations in the data set.
+        ess: the ESS the draws were thinned by (min of bulk and tail ESS over the parameters).
         sampling_seconds: sampling seconds of the fit (excludes compilation).
+        truth: the simulated parameters, by name.
+        data: the simulated data, by field (e.g. ``"distances"``, fractions of the mid).
+        draws: the L ESS-thinned posterior draws of each parameter (the same draw positions
+            for every parameter), or None when the fit failed its gate.
+
+    >>> r = ReplicationResult(0, 2, True, (), 0.1, 1, 400.0, 0.05, {"kappa": 2500.0},
+    ...                       {"distances": (4e-4,)}, {"kappa": (2000.0, 3000.0)})
+    >>> ReplicationResult.from_json(r.to_json()) == r
+    True
     """
 
     k: int
-    rank: int | None
     n_ranked: int
     usable: bool
     reasons: tuple[str, ...]
@@ -77,17 +98,22 @@ class ReplicationResult:
     n: int
     ess: float
     sampling_seconds: float
+    truth: dict[str, float]
+    data: dict[str, tuple[float, ...]]
+    draws: dict[str, tuple[float, ...]] | None
 
     def to_json(self) -> str:
         """Canonical JSON of the record (floats round-trip exactly)."""
-        out = asdict(self)
-        out["reasons"] = list(self.reasons)
-        return json.dumps(out, sort_keys=True)
+        return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ReplicationResult:
         data = json.loads(text)
         data["reasons"] = tuple(data["reasons"])
+        data["truth"] = {k: float(v) for k, v in data["truth"].items()}
+        data["data"] = {k: tuple(float(x) for x in v) for k, v in data["data"].items()}
+        if data["draws"] is not None:
+            data["draws"] = {k: tuple(float(x) for x in v) for k, v in data["draws"].items()}
         return cls(**data)
 
 
@@ -135,6 +161,7 @@ class SbcStore:
         on records without a manifest.
         """
         self.directory = Path(directory)
+        self.description = description
         self.key = store_key(description)
         self.directory.mkdir(parents=True, exist_ok=True)
         manifest = self.directory / MANIFEST
@@ -158,6 +185,18 @@ class SbcStore:
                     "their settings and seed are unknown; use another directory or delete it"
                 )
             _atomic_write(manifest, json.dumps({"key": self.key, "description": description}))
+
+    @classmethod
+    def open_existing(cls, directory: Path | str) -> SbcStore:
+        """The store in ``directory`` under the description of its own manifest (nothing is
+        created); StoreIntegrityError when there is no manifest or it was edited."""
+        manifest = Path(directory) / MANIFEST
+        if not manifest.is_file():
+            raise StoreIntegrityError(f"{directory}: no {MANIFEST}, not an SBC store")
+        description = cls._read_json(manifest).get("description")
+        if not isinstance(description, dict):
+            raise StoreIntegrityError(f"{manifest}: no description")
+        return cls(directory, description)
 
     def path(self, k: int) -> Path:
         return self.directory / f"rep-{k:06d}.json"
@@ -183,6 +222,13 @@ class SbcStore:
             raise StoreIntegrityError(
                 f"{path}: record of another store (key {str(envelope['key'])[:16]}..., this "
                 f"store {self.key[:16]}...), copied from a run with other settings or seed"
+            )
+        missing = [f for f in RECORD_FIELDS if f not in record]
+        if missing:
+            raise StoreFormatError(
+                f"{path}: record has no {', '.join(missing)} (written before the store kept "
+                "the true parameters, data and thinned draws), so its ranks cannot be "
+                "recomputed; run again into a new directory"
             )
         try:
             result = ReplicationResult.from_json(json.dumps(record))

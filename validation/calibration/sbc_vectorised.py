@@ -17,7 +17,13 @@ its own window adaptation), called on batches of 100 replications
 Known-bad: ``model=build("gamma_exponential", ..., swap_rate_and_scale=True)`` (prior rate and
 scale confused) or a ``model_prior`` other than the simulation prior; both fail.
 
-False-alarm and detection rates over seeds (one compiled program serves every seed)::
+Known-bad for the data-dependent test quantity only: the likelihood built on the latest half
+of the distances (catalogue entry ``reference.loglik_latest_half``, measured by
+:mod:`validation.catalogue.reference_rates`): its kappa ranks stay uniform, its ``loglik``
+ranks do not.
+
+False-alarm and detection rates over seeds (one compiled program serves every seed), with the
+rejections of each test quantity::
 
     python -c "from validation.calibration.sbc_vectorised import main; main(['--seeds', '100'])"
 
@@ -40,11 +46,13 @@ from typing import Any
 import numpy as np
 
 from validation.calibration._sbc import Progress
-from validation.calibration.pit import rank_statistic, thin_draws
 from validation.calibration.sbc_reference import (
+    QuantityRejections,
     RankSbcSettings,
     rank_verdict,
+    rates_by_quantity,
     replication_inputs,
+    replication_record,
 )
 from validation.calibration.sbc_store import ReplicationResult
 from validation.families import Candidate
@@ -110,33 +118,31 @@ def replicate_batch(
     ess_tail = az.ess(posterior, method="tail")["kappa"].values
     divergences = divergent.sum(axis=(1, 2))
     gate = ConvergenceGate(min_ess_bulk=s.n_ranked_draws, min_ess_tail=s.n_ranked_draws)
-    results = []
-    for i, (k, (d, _)) in enumerate(zip(ks, inputs, strict=True)):
-        reasons = gate.reasons(
-            {"kappa": float(rhat[i])},
-            {"kappa": float(ess_bulk[i])},
-            {"kappa": float(ess_tail[i])},
-            int(divergences[i]),
+    reasons = [
+        tuple(
+            gate.reasons(
+                {"kappa": float(rhat[i])},
+                {"kappa": float(ess_bulk[i])},
+                {"kappa": float(ess_tail[i])},
+                int(divergences[i]),
+            )
         )
-        ess = float(min(ess_bulk[i], ess_tail[i]))
-        rank = None
-        if not reasons:
-            rank = rank_statistic(d.kappa, thin_draws(kappa[i], ess, s.n_ranked_draws))
-        results.append((k, rank, reasons, d.distances.size, ess))
-    per_rep = (time.perf_counter() - start) / len(results)
+        for i in range(len(inputs))
+    ]
+    per_rep = (time.perf_counter() - start) / len(inputs)
     return [
-        ReplicationResult(
-            k=k,
-            rank=rank,
-            n_ranked=s.n_ranked_draws,
-            usable=not reasons,
-            reasons=tuple(reasons),
+        replication_record(
+            k,
+            s.n_ranked_draws,
+            reasons[i],
+            float(min(ess_bulk[i], ess_tail[i])),
+            {"kappa": d.kappa},
+            {"distances": d.distances},
+            {"kappa": kappa[i]},
             seconds=per_rep,
-            n=int(n),
-            ess=ess,
-            sampling_seconds=sampling_seconds / len(results),
+            sampling_seconds=sampling_seconds / len(inputs),
         )
-        for k, rank, reasons, n, ess in results
+        for i, (k, (d, _)) in enumerate(zip(ks, inputs, strict=True))
     ]
 
 
@@ -148,8 +154,15 @@ def run_vectorised_ranks(
     model: Any = None,
     progress: Progress | None = None,
 ) -> CheckResult:
-    """Rank SBC of the JAX gamma_exponential model, all replications in one program."""
-    del candidate  # "reference" family: the check tests the reference model itself
+    """Rank SBC of the JAX gamma_exponential model, all replications in one program.
+
+    ``candidate`` (family ``"reference"``): None for the reference implementation, or a
+    function returning a replacement :class:`~reference_models.jax_models.JaxModel` (a
+    catalogue bug, ``validation.catalogue.reference_bugs``); an explicit ``model`` takes
+    precedence.
+    """
+    if model is None and candidate is not None:
+        model = candidate()
     s = settings if settings is not None else VECTORISED_SETTINGS
     if s.backend != "jax":
         s = dataclasses.replace(s, backend="jax")
@@ -168,13 +181,18 @@ def run_vectorised_ranks(
 
 FALSE_ALARM_SEED0 = 80_000
 POWER_SEED0 = 1_000
+VARIANTS = ("swapped", "prior_10x_off")
+"""Known-bad variants: prior rate and scale swapped in the JAX model; model prior 10x off
+(rate 10 b0)."""
 
 
-def measure_rates(false_alarm_seeds: int, power_seeds: int) -> list:
-    """FAIL rates: the correct JAX model over ``false_alarm_seeds`` seeds; the swapped
-    rate/scale model and a model prior 10x off (rate 10 b0) over ``power_seeds`` seeds each."""
+def measure_rates(
+    false_alarm_seeds: int, power_seeds: int, variants: Sequence[str] = VARIANTS
+) -> list[QuantityRejections]:
+    """FAIL rates (with per-quantity rejections): the correct JAX model over
+    ``false_alarm_seeds`` seeds (none when 0), then each of ``variants`` over ``power_seeds``.
+    (The catalogue's reference bugs: :mod:`validation.catalogue.reference_rates`.)"""
     from reference_models.jax_models import build
-    from validation.failure_rate import measure_failure_rate
     from validation.scenarios import GammaPrior
 
     prior = GammaPrior()
@@ -188,28 +206,28 @@ def measure_rates(false_alarm_seeds: int, power_seeds: int) -> list:
         VECTORISED_SETTINGS, model_prior=GammaPrior(prior.alpha, 10.0 * prior.beta)
     )
 
-    def swapped(candidate, seed):
-        return run_vectorised_ranks(candidate, seed, model=swapped_model)
+    def swapped(_candidate, seed):
+        return run_vectorised_ranks(None, seed, model=swapped_model)
 
-    def prior_10x_off(candidate, seed):
-        return run_vectorised_ranks(candidate, seed, settings=wrong_prior)
+    def prior_10x_off(_candidate, seed):
+        return run_vectorised_ranks(None, seed, settings=wrong_prior)
 
-    out = [measure_failure_rate(run_vectorised_ranks, None, false_alarm_seeds, FALSE_ALARM_SEED0)]
-    for bad in (swapped, prior_10x_off):
-        out.append(measure_failure_rate(bad, bad, power_seeds, POWER_SEED0))
+    runs = {"swapped": swapped, "prior_10x_off": prior_10x_off}
+    out = []
+    if false_alarm_seeds > 0:
+        out.append(
+            rates_by_quantity(run_vectorised_ranks, None, false_alarm_seeds, FALSE_ALARM_SEED0)
+        )
+    out += [rates_by_quantity(runs[v], runs[v], power_seeds, POWER_SEED0) for v in variants]
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="False-alarm and detection rates of " + __name__)
-    parser.add_argument("--seeds", type=int, default=100, help="false-alarm seeds")
+    parser.add_argument("--seeds", type=int, default=100, help="false-alarm seeds (0: none)")
     parser.add_argument("--power-seeds", type=int, default=20)
+    parser.add_argument("--variants", nargs="*", choices=VARIANTS, default=list(VARIANTS))
     args = parser.parse_args(argv)
-    for m in measure_rates(args.seeds, args.power_seeds):
-        print(
-            f"{m.check} {m.candidate:14s} seeds {m.seed0}..{m.seed0 + m.n_seeds - 1}: "
-            f"{m.failures}/{m.decided} failed ({m.inconclusive} inconclusive), "
-            f"rate {m.rate:.4f} [95% CI {m.ci_low:.4f}, {m.ci_high:.4f}]",
-            flush=True,
-        )
+    for q in measure_rates(args.seeds, args.power_seeds, args.variants):
+        print(q.line(), flush=True)
     return 0

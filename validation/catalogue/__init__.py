@@ -21,6 +21,7 @@ from validation.catalogue import (
     jump_bugs,
     kappa_bugs,
     prequential_bugs,
+    reference_bugs,
     sbc_bugs,
     stochastic_vol_bugs,
     unified_bugs,
@@ -368,6 +369,22 @@ CATALOGUE: list[BugEntry] = [
         caught_by="sbc.kappa_loglik_pit",
     ),
     *prequential_bugs.ENTRIES,
+    BugEntry(
+        name="reference.loglik_latest_half",
+        family="reference",
+        flaw=(
+            "The conjugate reference model's likelihood built on the latest half of the "
+            "distances: kappa^m exp(-kappa S_m) with m = ceil(n / 2) and S_m the sum of the "
+            "latest m distances, instead of kappa^n exp(-kappa S). Its posterior is the exact "
+            "posterior of those m distances, so the rank of kappa among the draws stays "
+            "uniform (the parameter rank passes), but the log-likelihood of ALL the "
+            "distances, n log kappa - kappa S, at the true kappa ranks too high among its "
+            "values at the draws: only the data-dependent test quantity catches it."
+        ),
+        source="planted",
+        candidate=reference_bugs.latest_half_jax_model,
+        caught_by="sbc.reference_gamma_exponential_ranks_jax",
+    ),
 ]
 
 __all__ = ["CATALOGUE", "SOURCES", "BugEntry"]
