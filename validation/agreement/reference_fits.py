@@ -102,3 +102,13 @@ class SamplerRecord:
     draws: int
     tune: int
     chains: int
+
+    @classmethod
+    def of(cls, settings: Any) -> SamplerRecord:
+        """The record of SBC settings with ``backend``, ``draws``, ``tune`` and ``chains``
+        (``"auto"`` resolved to the backend it picks here)."""
+        from reference_models.backends import resolve_backend
+
+        s = settings
+        backend = s.backend if s.backend != "auto" else resolve_backend("auto")
+        return cls(backend=backend, draws=s.draws, tune=s.tune, chains=s.chains)

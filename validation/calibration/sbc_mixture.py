@@ -158,8 +158,6 @@ def run_mixture_ranks(
 ) -> CheckResult:
     """Rank SBC of ``reference_models.jump_mixture`` (module docstring), serial."""
     del candidate  # "reference" family: the check tests the reference model itself
-    from reference_models.backends import resolve_backend
-
     s = settings if settings is not None else MixtureRankSettings()
     start = time.perf_counter()
     results = []
@@ -172,12 +170,7 @@ def run_mixture_ranks(
         "scale": s.scale,
         "pi_prior": list(s.pi_prior),
         "model_pi_prior": list(s.model_pi_prior),
-        "sampler": SamplerRecord(
-            backend=s.backend if s.backend != "auto" else resolve_backend("auto"),
-            draws=s.draws,
-            tune=s.tune,
-            chains=s.chains,
-        ),
+        "sampler": SamplerRecord.of(s),
         "sampling_seconds": math.fsum(r.sampling_seconds for r in results),
     }
     return ranks_result(

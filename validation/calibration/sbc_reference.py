@@ -362,8 +362,6 @@ def rank_verdict(
 ) -> CheckResult:
     """The verdict of the conjugate model's rank SBC on replications 0..N-1 (any order),
     reported as ``name``: :func:`ranks_result` with the settings' quantities, L and alpha."""
-    from reference_models.backends import resolve_backend
-
     s = settings
     ordered = sorted(results, key=lambda r: r.k)
     details: dict[str, Any] = {
@@ -373,12 +371,7 @@ def rank_verdict(
             "alpha": s.simulation_prior.alpha,
             "beta": s.simulation_prior.beta,
         },
-        "sampler": SamplerRecord(
-            backend=s.backend if s.backend != "auto" else resolve_backend("auto"),
-            draws=s.draws,
-            tune=s.tune,
-            chains=s.chains,
-        ),
+        "sampler": SamplerRecord.of(s),
         "sampling_seconds": math.fsum(r.sampling_seconds for r in ordered),
         **(extra or {}),
     }
