@@ -409,11 +409,27 @@ def _rank_detects(n_replications: int) -> Callable[[str, float, int], bool]:
         rng = np.random.default_rng(seed)
         theta, a, b = _kappa_scenario(rng, exact)
         shape, rate = distort(a, b, distortion_kind(direction), magnitude)
-        u = stats.gamma.cdf(theta, shape, scale=1.0 / rate)
-        ranks = rng.binomial(settings.n_ranked_draws, u)
+        n = (a - exact.prior.alpha).astype(int)
+        total = b - exact.prior.beta
+        draws = rng.gamma(
+            shape[:, None], 1.0 / rate[:, None], (theta.size, settings.n_ranked_draws)
+        )
         results = [
-            ReplicationResult(k, int(r), settings.n_ranked_draws, True, (), 0.0, 0, 0.0, 0.0)
-            for k, r in enumerate(ranks)
+            ReplicationResult(
+                k,
+                settings.n_ranked_draws,
+                True,
+                (),
+                0.0,
+                int(n[k]),
+                0.0,
+                0.0,
+                {"kappa": float(theta[k])},
+                # the log-likelihood quantity needs only (n, S): n equal distances summing to S
+                {"distances": (float(total[k] / n[k]),) * int(n[k])},
+                {"kappa": tuple(map(float, draws[k]))},
+            )
+            for k in range(theta.size)
         ]
         return rank_verdict(results, settings, seed, 0.0).failed
 
