@@ -48,9 +48,9 @@ def test_every_model_has_a_known_bad_jax_variant():
         assert "[" in build(module, **SCENARIOS[module].build, **variant).name
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("module", ["hierarchical_kappa", "jump_mixture"])
 def test_hierarchical_and_mixture_agree(module):
+    """In the default run because the quick audit leaves these two checks to the full suite."""
     result = run_check(module, 0)
     assert result.status is Status.PASS, result.details
 

@@ -283,6 +283,9 @@ CHECKS = [
         uses_mcmc=True,
         false_alarm_rate=ALPHA,
         description=f"{module}: JAX (BlackJAX) and PyMC posteriors agree within MCSE + KS",
+        # checks of the reference implementations, 7-9 s each: the quick suite keeps the
+        # conjugate one; the default tests run all three (tests/test_agreement_backends.py)
+        suite="quick" if module == "gamma_exponential" else "full",
     )
     for module in SCENARIOS
 ]
