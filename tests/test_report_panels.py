@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reference_models.diagnostics import Diagnostics
 from validation.agreement.reference_fits import McmcRecord, SamplerRecord
 from validation.calibration.sbc_exact import ExactSbcSettings, run_kappa_pit
 from validation.candidates.kappa import conjugate_kappa
@@ -49,7 +50,8 @@ def test_loglik_sbc_carries_the_replication_moments_for_its_recovery_panel(tmp_p
 
 
 def test_report_lists_the_backends_of_the_typed_mcmc_records_only():
-    fit = McmcRecord(backend="nutpie", seed=1, usable=True, diagnostics={"backend": "nutpie"})
+    diagnostics = Diagnostics({}, {}, {}, 0, 0.25, "nutpie", usable=True)
+    fit = McmcRecord(diagnostics, seed=1)
     sbc = SamplerRecord(backend="jax", draws=1000, tune=300, chains=2)
     run = SuiteRun(
         results=[
@@ -61,5 +63,5 @@ def test_report_lists_the_backends_of_the_typed_mcmc_records_only():
     )
     report = build_report("quick", 0, run, started=0.0)
     assert report["mcmc_backends"] == ["jax", "nutpie"]
-    assert report["checks"][0]["details"]["mcmc"] == {"backend": "nutpie", "seed": 1}
+    assert report["checks"][0]["details"]["mcmc"] == {**diagnostics.to_dict(), "seed": 1}
     assert report["checks"][1]["details"]["nested"][0]["sampler"]["chains"] == 2

@@ -39,6 +39,7 @@ compares, by hand: (-2.5 + 3) / 0.25 = 2, 0 / 0.5 = 0, (-7.5 + 7) / 0.5 = -1 pos
 |p_bar - m| = (0.125, 0.25))::
 
     >>> import numpy as np
+    >>> from reference_models.diagnostics import Diagnostics
     >>> avg = RotationAverage(
     ...     p_bar=np.array([0.125, 0.75]),
     ...     log_params={"pi": -2.5, "sigma_d": -9.0, "sigma_j": -7.5},
@@ -49,7 +50,7 @@ compares, by hand: (-2.5 + 3) / 0.25 = 2, 0 / 0.5 = 0, (-7.5 + 7) / 0.5 = -1 pos
     ...     log_sd={"pi": 0.25, "sigma_d": 0.5, "sigma_j": 0.5},
     ...     log_mcse={"pi": 0.01, "sigma_d": 0.01, "sigma_j": 0.01},
     ...     membership=np.array([0.0, 1.0]),
-    ...     mcmc=McmcRecord(backend="pymc", seed=0, usable=True, diagnostics={}),
+    ...     mcmc=McmcRecord(Diagnostics({}, {}, {}, 0, 0.0, "pymc", usable=True), seed=0),
     ... )
     >>> discrepancies(avg, ref)
     {'pi': 2.0, 'sigma_d': 0.0, 'sigma_j': -1.0, 'max_abs_dp': 0.25, 'mean_abs_dp': 0.1875}

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reference_models.diagnostics import Diagnostics
 
 _build_keys: dict[int, dict[str, Any]] = {}
 _cache_dir: Path | None = None
@@ -54,39 +57,44 @@ def fit(model: Any, data: dict[str, Any], *, seed: int, settings: Any, **kwargs:
 
 @dataclass(frozen=True)
 class McmcRecord:
-    """One reference fit as a check's ``details`` carry it: the backend that sampled it, the
-    MCMC seed, whether it passed the convergence gate, and its diagnostics
-    (``Diagnostics.to_dict()``: R-hat, bulk/tail ESS, divergences, sampling seconds). The
-    report lists the MCMC backends of a run from these parts. JSON: the diagnostics' fields,
-    then ``seed`` and any sampler settings given as ``extra``.
+    """One reference fit as a check's ``details`` carry it: its convergence diagnostics
+    (``reference_models.diagnostics.Diagnostics``: backend, R-hat, bulk/tail ESS, divergences,
+    gate verdict) and the MCMC seed. The report lists the MCMC backends of a run from these
+    parts. JSON: the diagnostics' fields, then ``seed`` and any sampler settings in ``extra``.
 
-    >>> rec = McmcRecord(backend="pymc", seed=3, usable=True, diagnostics={"backend": "pymc"})
-    >>> rec.to_json()
-    {'backend': 'pymc', 'seed': 3}
+    >>> from reference_models.diagnostics import Diagnostics
+    >>> d = Diagnostics({}, {}, {}, divergences=0, sampling_seconds=0.5, backend="pymc",
+    ...                 usable=True)
+    >>> rec = McmcRecord(d, seed=3)
+    >>> rec.backend, rec.usable, rec.to_json()["seed"]
+    ('pymc', True, 3)
     """
 
-    backend: str
+    diagnostics: Diagnostics
     seed: int
-    usable: bool
-    diagnostics: dict[str, Any]
-    reasons: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, fit_result: Any, **extra: Any) -> McmcRecord:
         """The record of a ``reference_models.sampling.FitResult`` (``extra``: e.g. draws)."""
-        d = fit_result.diagnostics
-        return cls(
-            backend=d.backend,
-            seed=int(fit_result.seed),
-            usable=bool(d.usable),
-            diagnostics=d.to_dict(),
-            reasons=tuple(d.reasons),
-            extra=dict(extra),
-        )
+        return cls(fit_result.diagnostics, int(fit_result.seed), dict(extra))
+
+    @property
+    def backend(self) -> str:
+        return self.diagnostics.backend
+
+    @property
+    def usable(self) -> bool:
+        """Whether the fit passed the convergence gate."""
+        return self.diagnostics.usable
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why it did not (empty when usable)."""
+        return self.diagnostics.reasons
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.diagnostics, "seed": self.seed, **self.extra}
+        return {**self.diagnostics.to_dict(), "seed": self.seed, **self.extra}
 
 
 @dataclass(frozen=True)
