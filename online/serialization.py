@@ -90,11 +90,15 @@ class Scalar(Codec):
             raise ValueError(f"{value!r} is outside [{self.minimum!r}, {self.maximum!r}]")
         return value
 
-    def outside(self) -> float | None:
-        """A value just outside the range (None when the range is unbounded)."""
-        if self.positive or math.isfinite(self.minimum):
-            return self.minimum if self.positive else self.minimum - 1.0
-        return self.maximum + 1.0 if math.isfinite(self.maximum) else None
+    def outside(self) -> tuple[float, ...]:
+        """Values just outside the range, one per bounded side (empty when unbounded).
+
+        >>> UNIT_INTERVAL.outside(), POSITIVE.outside()
+        ((-1.0, 2.0), (0.0,))
+        """
+        below = (self.minimum if self.positive else self.minimum - 1.0,)
+        above = (self.maximum + 1.0,)
+        return below * math.isfinite(self.minimum) + above * math.isfinite(self.maximum)
 
 
 FLOAT = Scalar(float)

@@ -724,11 +724,11 @@ def _bad_windows(saved: dict, path: tuple) -> list[tuple[str, Any]]:
 
 def out_of_range_states(kind: type, saved: dict) -> list[tuple[str, Any]]:
     """One state dict per state field of ``kind`` whose codec declares a range
-    (:class:`online.serialization.Scalar`), with that field just outside it."""
+    (:class:`online.serialization.Scalar`), with that field just below its minimum or above
+    its maximum (each bounded side)."""
     cases = []
     for f in kind._state_fields:
-        outside = f.codec.outside() if isinstance(f.codec, Scalar) else None
-        if outside is not None:
+        for outside in f.codec.outside() if isinstance(f.codec, Scalar) else ():
             bad = with_value(saved, ("state", f.key), outside)
             cases.append((f"state.{f.key} = {outside!r}, outside its range", bad))
     return cases
