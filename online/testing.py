@@ -84,7 +84,10 @@ class BulkKernel:
 @dataclass(frozen=True)
 class EstimatorContract:
     """One estimator: factory, event methods (argument kinds), read-outs, bulk kernel;
-    ``variant`` names a second configuration of the same class (e.g. its V1 flags)."""
+    ``variant`` names a second configuration of the same class (e.g. its V1 flags);
+    ``invalid_states``: (path under ``"state"``, value) edits of a warm saved state that break
+    an invariant no single field's range expresses (a zero denominator after a trade), which
+    :func:`check_strict_loading` requires to be refused."""
 
     name: str
     make: Callable[[], Any]
@@ -92,6 +95,7 @@ class EstimatorContract:
     readouts: tuple[str, ...]
     bulk: BulkKernel | None = None
     variant: str = ""
+    invalid_states: tuple[tuple[tuple, Any], ...] = ()
 
     @property
     def id(self) -> str:
@@ -149,6 +153,7 @@ CONTRACTS: tuple[EstimatorContract, ...] = (
             _soft_jump_kernel,
             lambda e, p: (p, e.pi, e.sigma_diffusion, e.sigma_jump, e.toxicity_score()),
         ),
+        invalid_states=((("n_jump",), 1.0),),
     ),
     EstimatorContract(
         "ConjugateBayesianKappa",
@@ -274,12 +279,23 @@ CONTRACTS: tuple[EstimatorContract, ...] = (
         online.MicropriceEstimator,
         {"on_book": ("quote", "ts"), "on_trade": ("size", "side", "ts")},
         ("microprice()", "coefficients"),
+        invalid_states=(
+            (("flow_den",), 0.0),
+            (("flow_num",), 1e300),
+            (("mid",), None),
+            (("pending", 0, 2), -1e300),
+            (("pending", 0, 4), 0.0),
+        ),
     ),
     EstimatorContract(
         "VolumeClock",
         online.VolumeClock,
         {"on_trade": ("price", "size", "ts")},
         ("intensity_per_s", "threshold", "trailing_volume()"),
+        invalid_states=(
+            (("last_bucket", "vwap"), 0.0),
+            (("last_bucket", "start_ms"), 2**40),
+        ),
     ),
     EstimatorContract(
         "UnifiedParameterEstimator",
@@ -736,12 +752,17 @@ def out_of_range_states(kind: type, saved: dict) -> list[tuple[str, Any]]:
 
 def check_strict_loading(estimator: str | type | EstimatorContract) -> int:
     """Every :func:`malformed_states` and :func:`out_of_range_states` case of a warm
-    estimator's saved state is refused with :class:`~online.errors.StateDictError`. Returns
-    the number of cases checked."""
+    estimator's saved state, and each of its contract's ``invalid_states``, is refused with
+    :class:`~online.errors.StateDictError`. Returns the number of cases checked."""
     c = contract(estimator)
     est, _ = warm(c, 120, seed=6)
     saved = json.loads(canonical_state(est))
     cases = malformed_states(saved) + out_of_range_states(type(est), saved)
+    cases += [
+        (f"state.{'.'.join(map(str, path))} = {value!r}, an invariant broken",
+         with_value(saved, ("state", *path), value))
+        for path, value in c.invalid_states
+    ]  # fmt: skip
     for what, data in cases:
         try:
             type(est).from_state_dict(data)

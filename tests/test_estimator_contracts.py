@@ -155,6 +155,17 @@ def test_bad_input_check_fails_on_a_state_change_an_accepted_nan_and_a_wrong_fie
         check_bad_input_leaves_state_unchanged(_like("TickEWMA", lambda: _NamesAnotherField(20.0)))
 
 
+class _SkipsInvariants(online.MicropriceEstimator):
+    def _check_state(self) -> None:
+        pass
+
+
+def test_strict_loading_check_fails_when_a_stated_invariant_is_not_checked():
+    assert check_strict_loading(contract("MicropriceEstimator")) > 0  # control
+    with pytest.raises(ContractViolation, match=r"state\.flow_den = 0\.0, an invariant broken"):
+        check_strict_loading(_like("MicropriceEstimator", _SkipsInvariants))
+
+
 def test_strict_loading_check_fails_on_a_declared_range_that_is_not_enforced():
     assert check_strict_loading(contract("TickEWMAVariance")) > 0  # control
     with pytest.raises(ContractViolation, match=r"state\.variance = -1\.0, outside its range"):
