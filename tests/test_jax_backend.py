@@ -254,3 +254,42 @@ def test_compilation_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv(CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert compilation_cache_dir() == tmp_path / "kappa-validation-suite" / "jax"
+
+
+def test_one_xla_device_per_core_unless_the_flags_say_otherwise():
+    import os
+
+    import jax
+
+    from reference_models.jax_models import HOST_DEVICES_FLAG
+
+    flags = os.environ["XLA_FLAGS"].split()
+    (count,) = [int(f.split("=")[1]) for f in flags if f.startswith(HOST_DEVICES_FLAG)]
+    if jax.default_backend() == "cpu":
+        assert jax.local_device_count() == count
+        assert blackjax_nuts.devices() == jax.local_devices()
+
+
+@pytest.mark.slow
+def test_a_batch_split_over_devices_gives_each_data_set_its_own_fit():
+    """Each data set's draws from the sharded batch equal a fit of that data set alone with
+    the same key (up to the rounding of vectorised arithmetic)."""
+    import jax
+
+    from reference_models.jax_models.nuts import chain_sampler
+
+    model = build("gamma_exponential", prior_alpha=A0, prior_beta=B0)
+    rng = np.random.default_rng(9)
+    values = [
+        {"distances": rng.exponential(1 / 3000, size=n), "prior_alpha": A0, "prior_beta": B0}
+        for n in (4, 11, 7)
+    ]
+    settings = sampling.SamplerSettings(draws=25, tune=25, chains=2, backend="jax")
+    draws, divergent = blackjax_nuts.sample_batch(model, values, [4, 5, 6], settings, 3)
+    alone = jax.jit(
+        chain_sampler(model, chains=2, tune=25, draws=25, target_accept=settings.target_accept)
+    )
+    for i, (data, seed) in enumerate(zip(values, [4, 5, 6], strict=True)):
+        one, one_divergent = alone(blackjax_nuts.pad(data, 16), jax.random.key(seed))
+        np.testing.assert_allclose(draws["kappa"][i], np.asarray(one["kappa"]), rtol=1e-9)
+        np.testing.assert_array_equal(divergent[i], np.asarray(one_divergent))

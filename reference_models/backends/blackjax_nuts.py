@@ -75,12 +75,31 @@ def jax_model_of(reference_model: ReferenceModel):
 
 @functools.cache
 def _jitted(model, chains: int, tune: int, draws: int, target_accept: float, batched: bool):
+    """One fit, or (``batched``) a batch of data sets split evenly over :func:`devices`: each
+    device runs ``jax.vmap`` of the sampler on its share (``jax.shard_map``, no communication:
+    every device's while loops stop on its own chains), compiled once for all of them."""
     import jax
+    from jax.sharding import Mesh, PartitionSpec
 
     from reference_models.jax_models.nuts import chain_sampler
 
     run = chain_sampler(model, chains=chains, tune=tune, draws=draws, target_accept=target_accept)
-    return jax.jit(jax.vmap(run) if batched else run)
+    if not batched:
+        return jax.jit(run)
+    mesh = Mesh(np.asarray(devices()), ("data_set",))
+    split = PartitionSpec("data_set")
+    return jax.jit(
+        jax.shard_map(jax.vmap(run), mesh=mesh, in_specs=split, out_specs=split, check_vma=False)
+    )
+
+
+def devices() -> list:
+    """The devices :func:`sample_batch` splits a batch over: every local device of JAX's
+    default backend (one per core on a CPU, see ``reference_models.jax_models``; the GPUs
+    when there are)."""
+    import jax
+
+    return jax.local_devices()
 
 
 def sample_batch(
@@ -107,7 +126,9 @@ def sample_batch(
     padded = [pad(d, length) for d in values]
     stacked = {name: np.stack([p[name] for p in padded]) for name in padded[0]}
     seeds = np.asarray(seeds, dtype=np.uint32)
+    n_devices = len(devices())
     batch = min(int(batch_size), len(values))
+    batch += -batch % n_devices  # an equal share per device
     filled = -len(values) % batch
     take = np.concatenate([np.arange(len(values)), np.full(filled, len(values) - 1)])
     run = _jitted(

@@ -29,7 +29,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jax
+HOST_DEVICES_FLAG = "--xla_force_host_platform_device_count"
+
+
+def _host_devices_flag() -> None:
+    """One XLA CPU device per core (``os.cpu_count()``) unless ``XLA_FLAGS`` already sets the
+    count: :func:`reference_models.backends.blackjax_nuts.sample_batch` runs one share of the
+    replications on each device. Read when JAX's CPU backend starts, so before any array."""
+    flags = os.environ.get("XLA_FLAGS", "")
+    if HOST_DEVICES_FLAG not in flags:
+        os.environ["XLA_FLAGS"] = f"{flags} {HOST_DEVICES_FLAG}={os.cpu_count() or 1}".strip()
+
+
+_host_devices_flag()
+
+import jax  # noqa: E402  (after the device count is in XLA_FLAGS)
 
 jax.config.update("jax_enable_x64", True)
 

@@ -5,12 +5,13 @@ The same check as :func:`validation.calibration.sbc_reference.run_reference_rank
 implementation of the model (:mod:`reference_models.jax_models.gamma_exponential`, BlackJAX
 window adaptation + NUTS): the same replications (data and MCMC seed of replication k from
 :func:`~validation.calibration.sbc_reference.replication_inputs`), the same convergence gate
-(R-hat <= 1.01, no divergence, bulk and tail ESS >= L, computed by ArviZ for every replication
-at once), the same ESS-thinned ranks (:func:`~validation.calibration.pit.thin_draws`) and the
-same verdict (:func:`~validation.calibration.sbc_reference.rank_verdict`). What differs is
-the execution: the data sets are zero-padded to one length with a mask, stacked, and
-replications x chains are sampled by ONE ``jax.jit(jax.vmap(...))`` program (each chain with
-its own window adaptation), called on batches of 100 replications
+(R-hat <= 1.01, no divergence, bulk and tail ESS >= L: ArviZ's estimators, vectorised over the
+replications by :func:`reference_models.batch_diagnostics.diagnose_batch`), the same
+ESS-thinned ranks (:func:`~validation.calibration.pit.thin_draws`) and the same verdict
+(:func:`~validation.calibration.sbc_reference.rank_verdict`). What differs is the execution:
+the data sets are zero-padded to one length with a mask, stacked, and replications x chains are
+sampled by ONE ``jax.jit(jax.vmap(...))`` program (each chain with its own window adaptation),
+called on batches of 100 replications
 (:func:`~reference_models.backends.blackjax_nuts.sample_batch`) and so compiled once per
 (settings, padded length) and process, whatever the number of replications.
 
@@ -88,10 +89,8 @@ def replicate_batch(
     ``seconds`` and ``sampling_seconds`` of each result are the batch's wall time (all of it,
     compilation included, and the sampler call alone) divided by the number of replications.
     """
-    import arviz as az
-    import xarray as xr
-
     from reference_models.backends.blackjax_nuts import sample_batch
+    from reference_models.batch_diagnostics import diagnose_batch
     from reference_models.sampling import ConvergenceGate, SamplerSettings
 
     start = time.perf_counter()
@@ -112,10 +111,8 @@ def replicate_batch(
     )
     kappa = draws["kappa"]  # (replication, chain, draw)
     sampling_seconds = time.perf_counter() - sample_start
-    posterior = xr.Dataset({"kappa": (("chain", "draw", "replication"), np.moveaxis(kappa, 0, -1))})
-    rhat = az.rhat(posterior)["kappa"].values
-    ess_bulk = az.ess(posterior, method="bulk")["kappa"].values
-    ess_tail = az.ess(posterior, method="tail")["kappa"].values
+    diagnostics = diagnose_batch(kappa)
+    rhat, ess_bulk, ess_tail = diagnostics.rhat, diagnostics.ess_bulk, diagnostics.ess_tail
     divergences = divergent.sum(axis=(1, 2))
     gate = ConvergenceGate(min_ess_bulk=s.n_ranked_draws, min_ess_tail=s.n_ranked_draws)
     reasons = [
