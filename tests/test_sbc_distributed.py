@@ -115,6 +115,12 @@ def test_interrupted_run_resumes_without_recomputing_and_equals_the_serial_run(
         np.testing.assert_array_equal(res.details["quantities"][name].ranks, part.ranks)
     assert res.details["n_per_replication"] == serial.details["n_per_replication"]
     assert res.details["unusable"] == serial.details["unusable"]
+    for a, b in zip(
+        vars(res.details["replications"]["kappa"]).values(),
+        vars(serial.details["replications"]["kappa"]).values(),
+        strict=True,
+    ):  # theta, posterior mean and sd, ranks, usable flags
+        np.testing.assert_equal(a, b)
     assert res.status is serial.status is Status.PASS
     assert res.statistic == serial.statistic
     assert json.loads(json.dumps(res.to_dict(), allow_nan=False))
@@ -357,6 +363,12 @@ def test_recompute_changes_level_quantities_and_thinning_without_sampling(tmp_pa
     assert thin.details["quantities"]["kappa"].ranks.tolist() == [
         int(np.count_nonzero(kept < r)) for r in ranks
     ]
+    # the moments are of the same 9 draws: (kept + 1) * 2500 / (rank + 0.5)
+    moments = thin.details["replications"]["kappa"]
+    scale = 2500.0 / (np.array(ranks) + 0.5)
+    np.testing.assert_allclose(moments.posterior_mean, scale * np.mean(kept + 1.0), rtol=1e-12)
+    np.testing.assert_allclose(moments.posterior_sd, scale * np.std(kept + 1.0, ddof=1), rtol=1e-12)
+    assert moments.ranked["rank"].tolist() == thin.details["quantities"]["kappa"].ranks.tolist()
     with pytest.raises(ValueError, match="keeps 99 thinned draws"):
         recompute(tmp_path, n_ranked=100)
     with pytest.raises(ValueError, match="not a test quantity"):

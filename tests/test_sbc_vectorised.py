@@ -32,6 +32,10 @@ def test_correct_model_passes_with_gated_replications(correct):
     for part in correct.details["quantities"].values():
         assert part.ranks.size == correct.details["n_usable"]
         assert all(0 <= r <= SMALL.n_ranked_draws for r in part.ranks)
+    moments = correct.details["replications"]["kappa"]  # the report's panels and table
+    assert moments.usable_flags.sum() == correct.details["n_usable"]
+    kappa_ranks = correct.details["quantities"]["kappa"].ranks.tolist()
+    assert moments.ranked["rank"][moments.usable_flags].tolist() == kappa_ranks
 
 
 def test_wrong_model_prior_fails():

@@ -16,7 +16,9 @@ over the same thinned draws. One uniformity test per quantity at alpha / Q (Bonf
 the Q quantities); the check FAILS when any rejects, so its false-alarm rate is at most about
 alpha. Each replication's record keeps the true kappa, the data and the thinned draws, so
 :func:`rank_verdict` derives every rank from the record, and the serial, vectorised and Dask
-paths (which all end in it) give identical ranks for identical records.
+paths (which all end in it) give identical ranks for identical records. The same function
+derives, per parameter, the posterior mean and sd of the ranked draws
+(:func:`replication_moments`, the report's recovery, contraction and per-replication table).
 
 Convergence gate: R-hat <= 1.01, no divergence, and bulk and tail ESS >= L. (The ESS bound is
 what rank SBC needs: L draws about one effective sample apart are nearly independent, and
@@ -43,7 +45,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,8 +53,8 @@ import numpy as np
 
 from validation.agreement.reference_fits import SamplerRecord
 from validation.calibration._sbc import Progress, log_uniform_int
-from validation.calibration.pit import fractional_ranks, thin_draws
-from validation.calibration.quantities import RankQuantity, resolve
+from validation.calibration.pit import ReplicationMoments, fractional_ranks, thin_draws
+from validation.calibration.quantities import RankQuantity, parameter, resolve
 from validation.calibration.sbc_store import ReplicationResult
 from validation.calibration.uniformity import UniformityTest, uniformity_test
 from validation.families import Candidate
@@ -283,6 +285,52 @@ def quantity_ranks(
     return {q.name: q.rank(result.truth, draws, data) for q in quantities}
 
 
+def replication_moments(
+    ordered: Sequence[ReplicationResult],
+    ranks: dict[int, dict[str, int]],
+    n_ranked: int,
+    quantities: Sequence[str],
+) -> dict[str, ReplicationMoments]:
+    """Per parameter v (the records' ``truth`` keys), the replications' moments in order of k:
+    theta = the true v, posterior mean and sd (ddof = 1) of the ``n_ranked`` ranked draws of v
+    (:func:`ranked_draws`: the ESS-thinned draws the ranks are taken among), and ``ranked``:
+    ``"rank"``, the rank of v among them, and ``"rank_<q>"`` for each test quantity q in
+    ``quantities`` that is not a parameter (e.g. the joint ``loglik``). An unusable
+    replication (no draws) has NaN moments and ranks and ``usable`` False.
+
+    ``ranks[k]``: the rank of every parameter and quantity of usable replication k.
+
+    Example (one usable replication with draws 1, 2, 3 and truth 2.5; one gated out)::
+
+        >>> ok = replication_record(0, 3, (), 3.0, {"kappa": 2.5}, {"d": np.ones(2)},
+        ...                         {"kappa": np.array([[1.0, 2.0, 3.0]])}, seconds=0.0,
+        ...                         sampling_seconds=0.0)
+        >>> bad = replication_record(1, 3, ("r_hat",), 3.0, {"kappa": 4.0}, {"d": np.ones(2)},
+        ...                          None, seconds=0.0, sampling_seconds=0.0)
+        >>> ranks = {0: {"kappa": 2, "loglik": 1}}
+        >>> m = replication_moments([ok, bad], ranks, 3, ["kappa", "loglik"])["kappa"]
+        >>> m.posterior_mean.tolist(), m.posterior_sd.tolist(), m.ranked["rank_loglik"].tolist()
+        ([2.0, nan], [1.0, nan], [1.0, nan])
+    """
+    names = tuple(ordered[0].truth)
+    joint = [q for q in quantities if q not in names]
+    columns: dict[str, list[list[float]]] = {v: [] for v in names}
+    for r in ordered:
+        draws = ranked_draws(r, n_ranked) if r.usable else {}
+        extra = [ranks[r.k][q] if r.usable else math.nan for q in joint]
+        for v in names:
+            x = draws.get(v)
+            moments = [math.nan] * 3 if x is None else [x.mean(), x.std(ddof=1), ranks[r.k][v]]
+            columns[v].append([r.truth[v], *moments, *extra])
+    usable = np.array([r.usable for r in ordered])
+    out = {}
+    for v, rows in columns.items():
+        c = np.array(rows, dtype=float).T
+        ranked = {"rank": c[3], **{f"rank_{q}": c[4 + i] for i, q in enumerate(joint)}}
+        out[v] = ReplicationMoments(c[0], c[1], c[2], ranked=ranked, usable=usable)
+    return out
+
+
 def ranks_result(
     name: str,
     results: Iterable[ReplicationResult],
@@ -299,7 +347,9 @@ def ranks_result(
     """The rank SBC verdict on replications 0..N-1: ranks of every quantity derived from the
     records, one uniformity test per quantity at alpha / Q, FAIL when any rejects
     (statistic = the largest test statistic, > 1 exactly then); INCONCLUSIVE when more than
-    ``max_unusable_fraction`` of the fits failed their gate or fewer than 2 are usable."""
+    ``max_unusable_fraction`` of the fits failed their gate or fewer than 2 are usable.
+    ``details["replications"]`` maps each parameter to its :func:`replication_moments` (the
+    report's recovery and contraction panels and per-replication tables)."""
     ordered = sorted(results, key=lambda r: r.k)
     if [r.k for r in ordered] != list(range(n_replications)):
         raise ValueError("results must hold replications 0..n_replications-1 exactly once")
@@ -309,13 +359,15 @@ def ranks_result(
         for r in ordered
         if not r.usable
     ]
-    per_rep = [quantity_ranks(r, quantities, n_ranked) for r in usable]
+    names = {q.name for q in quantities}
+    own = tuple(parameter(v) for v in ordered[0].truth if v not in names)
+    per_rep = {r.k: quantity_ranks(r, (*quantities, *own), n_ranked) for r in usable}
     level = alpha / len(quantities)
     decided = len(unusable) <= max_unusable_fraction * n_replications and len(usable) >= 2
     support = n_ranked + 1
     parts = {}
     for q in quantities:
-        ranks = np.array([r[q.name] for r in per_rep], dtype=np.int64)
+        ranks = np.array([per_rep[r.k][q.name] for r in usable], dtype=np.int64)
         uni = None
         if decided:
             uni = uniformity_test(
@@ -343,6 +395,9 @@ def ranks_result(
             "unusable": unusable,
             "n_ranked_draws": n_ranked,
             "quantities": parts,
+            "replications": replication_moments(
+                ordered, per_rep, n_ranked, [q.name for q in quantities]
+            ),
             "alpha": alpha,
             **details,
         },

@@ -28,6 +28,27 @@ rejections of each test quantity::
 
     python -c "from validation.calibration.sbc_vectorised import main; main(['--seeds', '100'])"
 
+Measured with both test quantities (kappa and loglik, each at alpha / 2; 2026-12-01, 2 shared
+cores); known-bad models on seeds 1000-1019, the correct model on seeds 80000-80099:
+
+=============================  =============  =============  ==============
+model                          combined FAIL  kappa rejects  loglik rejects
+=============================  =============  =============  ==============
+prior rate and scale swapped   20/20          20/20          20/20
+model prior 10x off            20/20          20/20          20/20
+reference.loglik_latest_half   20/20          0/20           20/20
+correct (false alarms)         1/100          0/100          1/100
+=============================  =============  =============  ==============
+
+(``main(['--seeds', '0', '--power-seeds', '20'])``: 177 s and 265 s for the two variants, 457 s
+wall and 201 s CPU in all, load average 1.8 -> 5.1; ``python -m
+validation.catalogue.reference_rates --seeds 0 --power-seeds 20``: 437 s, 480 s wall and 127 s
+CPU in all, load 5.1 -> 8.6.) The combined FAIL rate of each is
+1.00, 95% CI [0.83, 1]. False alarms: ``rates_by_quantity(run_vectorised_ranks, None, 20,
+80000 + 20 i)`` for i = 0..4 in one process (2123 s, 526 s CPU, load 8.6 -> 10.5): 1/100, seed
+80078 by loglik, 95% CI [0.0003, 0.054]: consistent with alpha = 0.001 (at that rate, P(at
+least 1 of 100) = 0.095).
+
 Example::
 
     >>> from validation.calibration.sbc_vectorised import VECTORISED_SETTINGS
