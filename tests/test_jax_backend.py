@@ -188,7 +188,7 @@ def test_one_scan_sampler_reproduces_blackjax_window_adaptation_then_nuts():
     import blackjax
     import jax
 
-    from reference_models.jax_models.nuts import INITIAL_STEP_SIZE, chain_sampler
+    from reference_models.jax_models.nuts import INITIAL_STEP_SIZE, all_chains_sampler
 
     model = build("gamma_exponential", prior_alpha=A0, prior_beta=B0)
     d = np.random.default_rng(2).exponential(1 / 3000, size=40)
@@ -197,9 +197,9 @@ def test_one_scan_sampler_reproduces_blackjax_window_adaptation_then_nuts():
         for k, v in blackjax_nuts.pad({"distances": d, "prior_alpha": A0, "prior_beta": B0}).items()
     }
     tune, draws = 150, 60
-    ours, _ = jax.jit(chain_sampler(model, chains=1, tune=tune, draws=draws, target_accept=0.9))(
-        data, jax.random.key(5)
-    )
+    ours, _ = jax.jit(
+        all_chains_sampler(model, chains=1, tune=tune, draws=draws, target_accept=0.9)
+    )(data, jax.random.key(5))
     summary = model.summarise(data)
 
     def logdensity(position):
@@ -276,7 +276,7 @@ def test_a_batch_split_over_devices_gives_each_data_set_its_own_fit():
     the same key (up to the rounding of vectorised arithmetic)."""
     import jax
 
-    from reference_models.jax_models.nuts import chain_sampler
+    from reference_models.jax_models.nuts import all_chains_sampler
 
     model = build("gamma_exponential", prior_alpha=A0, prior_beta=B0)
     rng = np.random.default_rng(9)
@@ -287,7 +287,7 @@ def test_a_batch_split_over_devices_gives_each_data_set_its_own_fit():
     settings = sampling.SamplerSettings(draws=25, tune=25, chains=2, backend="jax")
     draws, divergent = blackjax_nuts.sample_batch(model, values, [4, 5, 6], settings, 3)
     alone = jax.jit(
-        chain_sampler(model, chains=2, tune=25, draws=25, target_accept=settings.target_accept)
+        all_chains_sampler(model, chains=2, tune=25, draws=25, target_accept=settings.target_accept)
     )
     for i, (data, seed) in enumerate(zip(values, [4, 5, 6], strict=True)):
         one, one_divergent = alone(blackjax_nuts.pad(data, 16), jax.random.key(seed))

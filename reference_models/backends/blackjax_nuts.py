@@ -75,19 +75,24 @@ def jax_model_of(reference_model: ReferenceModel):
 
 @functools.cache
 def _jitted(model, chains: int, tune: int, draws: int, target_accept: float, batched: bool):
-    """One fit, or (``batched``) a batch of data sets split evenly over :func:`devices`: each
-    device runs ``jax.vmap`` of the sampler on its share (``jax.shard_map``, no communication:
+    """All chains of one fit, or (``batched``) a flat batch of chains (data set x chain, each
+    with its own copy of the data) split evenly over :func:`devices`: each device runs
+    ``jax.vmap`` of the one-chain sampler on its share (``jax.shard_map``, no communication:
     every device's while loops stop on its own chains), compiled once for all of them."""
     import jax
     from jax.sharding import Mesh, PartitionSpec
 
-    from reference_models.jax_models.nuts import chain_sampler
+    from reference_models.jax_models import nuts
 
-    run = chain_sampler(model, chains=chains, tune=tune, draws=draws, target_accept=target_accept)
     if not batched:
-        return jax.jit(run)
-    mesh = Mesh(np.asarray(devices()), ("data_set",))
-    split = PartitionSpec("data_set")
+        return jax.jit(
+            nuts.all_chains_sampler(
+                model, chains=chains, tune=tune, draws=draws, target_accept=target_accept
+            )
+        )
+    run = nuts.chain_sampler(model, tune=tune, draws=draws, target_accept=target_accept)
+    mesh = Mesh(np.asarray(devices()), ("chain",))
+    split = PartitionSpec("chain")
     return jax.jit(
         jax.shard_map(jax.vmap(run), mesh=mesh, in_specs=split, out_specs=split, check_vma=False)
     )
@@ -110,13 +115,19 @@ def sample_batch(
     batch_size: int = BATCH_SIZE,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Draws for many data sets at once: padded to one length, stacked, and sampled
-    ``batch_size`` data sets x chains per call of one ``jax.jit(jax.vmap(...))`` program
-    (compiled once per model, settings, padded length and process for any number of data sets
-    >= ``batch_size``; fewer are one smaller batch: the last batch is filled up with copies
-    of the last data set, whose draws are dropped). Returns every variable shaped (data set,
-    chain, draw, ...) and the divergence flags shaped (data set, chain, draw)."""
+    ``batch_size`` data sets x chains per call of one compiled program (:func:`_jitted`: the
+    batch is flat, data set x chain, and split over :func:`devices`), compiled once per model,
+    settings, padded length and process for any number of data sets >= ``batch_size``; fewer
+    are one smaller batch. A batch is filled up to a whole number of chains per device (and
+    the last one to a full batch) with copies of the last data set, whose draws are dropped.
+    Data set i's chains start from :func:`~reference_models.jax_models.nuts.chain_keys` of
+    ``jax.random.key(seeds[i])``, as in a fit of that data set alone. Returns every variable
+    shaped (data set, chain, draw, ...) and the divergence flags shaped (data set, chain,
+    draw)."""
     import jax
     import jax.numpy as jnp
+
+    from reference_models.jax_models.nuts import chain_keys
 
     if len(values) != len(seeds) or not values:
         raise ValueError(f"values, seeds: {len(values)} data sets and {len(seeds)} seeds")
@@ -126,25 +137,28 @@ def sample_batch(
     padded = [pad(d, length) for d in values]
     stacked = {name: np.stack([p[name] for p in padded]) for name in padded[0]}
     seeds = np.asarray(seeds, dtype=np.uint32)
-    n_devices = len(devices())
+    chains, n_devices = settings.chains, len(devices())
     batch = min(int(batch_size), len(values))
-    batch += -batch % n_devices  # an equal share per device
+    while (batch * chains) % n_devices:
+        batch += 1
     filled = -len(values) % batch
     take = np.concatenate([np.arange(len(values)), np.full(filled, len(values) - 1)])
-    run = _jitted(
-        model, settings.chains, settings.tune, settings.draws, settings.target_accept, True
-    )
+    run = _jitted(model, chains, settings.tune, settings.draws, settings.target_accept, True)
+    keys_of = jax.jit(jax.vmap(lambda seed: chain_keys(jax.random.key(seed), chains)))
     outputs = []  # dispatched asynchronously, converted once all are queued
     for first in range(0, take.size, batch):
         rows = take[first : first + batch]
-        data = {name: jnp.asarray(v[rows]) for name, v in stacked.items()}
-        outputs.append(run(data, jax.vmap(jax.random.key)(jnp.asarray(seeds[rows]))))
-    draws = {
-        k: np.concatenate([np.asarray(o[0][k]) for o in outputs])[: len(values)]
-        for k in outputs[0][0]
-    }
-    divergent = np.concatenate([np.asarray(o[1]) for o in outputs])[: len(values)]
-    return draws, divergent
+        data = {
+            name: jnp.asarray(np.repeat(v[rows], chains, axis=0)) for name, v in stacked.items()
+        }
+        outputs.append(run(data, keys_of(jnp.asarray(seeds[rows])).reshape(-1)))
+
+    def by_data_set(flat: list[np.ndarray]) -> np.ndarray:
+        x = np.concatenate(flat)
+        return x.reshape(-1, chains, *x.shape[1:])[: len(values)]
+
+    draws = {k: by_data_set([np.asarray(o[0][k]) for o in outputs]) for k in outputs[0][0]}
+    return draws, by_data_set([np.asarray(o[1]) for o in outputs])
 
 
 class BlackjaxBackend(Backend):
