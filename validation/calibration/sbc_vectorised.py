@@ -77,6 +77,7 @@ from validation.calibration.sbc_reference import (
     replication_record,
 )
 from validation.calibration.sbc_store import ReplicationResult
+from validation.calibration.uniformity import compile_band_in_background
 from validation.families import Candidate
 from validation.results import CheckResult
 
@@ -185,6 +186,7 @@ def run_vectorised_ranks(
     if s.backend != "jax":
         s = dataclasses.replace(s, backend="jax")
     start = time.perf_counter()
+    compile_band_in_background()  # while the sampler compiles and runs
     results = replicate_batch(range(s.n_replications), s, seed, model=model)
     if progress:
         progress(s.n_replications, s.n_replications)

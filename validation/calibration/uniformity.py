@@ -26,6 +26,7 @@ then every grid point and bin edge is a rank boundary and both tests are exact.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,6 +162,18 @@ def ecdf_band_counts(n: int, grid_size: int, alpha: float) -> tuple[np.ndarray, 
     lo.flags.writeable = False
     hi.flags.writeable = False
     return lo, hi
+
+
+def compile_band_in_background() -> threading.Thread:
+    """Start computing a small ECDF band in a daemon thread and return it.
+
+    The first band of a process pays the just-in-time compilation of ArviZ's numba kernel
+    (about 3 s; later bands of N = 1000 cost about 0.5 s); a caller with other work that
+    releases the GIL meanwhile (XLA compiling and running a sampler) hides it. A later
+    :func:`ecdf_band_counts` waits for the compilation if it is still running."""
+    thread = threading.Thread(target=ecdf_band_counts, args=(10, 10, 0.5), daemon=True)
+    thread.start()
+    return thread
 
 
 def _as_unit_sample(u: np.ndarray) -> np.ndarray:
