@@ -98,6 +98,16 @@ def _jitted(model, chains: int, tune: int, draws: int, target_accept: float, bat
     )
 
 
+@functools.cache
+def _chain_keys_of_seeds(chains: int):
+    """Compiled once: seeds (n,) -> the (n * chains) chain keys, data set by data set."""
+    import jax
+
+    from reference_models.jax_models.nuts import chain_keys
+
+    return jax.jit(jax.vmap(lambda seed: chain_keys(jax.random.key(seed), chains)))
+
+
 def devices() -> list:
     """The devices :func:`sample_batch` splits a batch over: every local device of JAX's
     default backend (one per core on a CPU, see ``reference_models.jax_models``; the GPUs
@@ -124,10 +134,7 @@ def sample_batch(
     ``jax.random.key(seeds[i])``, as in a fit of that data set alone. Returns every variable
     shaped (data set, chain, draw, ...) and the divergence flags shaped (data set, chain,
     draw)."""
-    import jax
     import jax.numpy as jnp
-
-    from reference_models.jax_models.nuts import chain_keys
 
     if len(values) != len(seeds) or not values:
         raise ValueError(f"values, seeds: {len(values)} data sets and {len(seeds)} seeds")
@@ -144,7 +151,7 @@ def sample_batch(
     filled = -len(values) % batch
     take = np.concatenate([np.arange(len(values)), np.full(filled, len(values) - 1)])
     run = _jitted(model, chains, settings.tune, settings.draws, settings.target_accept, True)
-    keys_of = jax.jit(jax.vmap(lambda seed: chain_keys(jax.random.key(seed), chains)))
+    keys_of = _chain_keys_of_seeds(chains)
     outputs = []  # dispatched asynchronously, converted once all are queued
     for first in range(0, take.size, batch):
         rows = take[first : first + batch]
