@@ -223,27 +223,6 @@ def test_one_scan_sampler_reproduces_blackjax_window_adaptation_then_nuts():
     np.testing.assert_allclose(np.asarray(ours["kappa"])[0], reference, rtol=1e-9)
 
 
-@pytest.mark.slow
-def test_batches_do_not_change_the_draws():
-    """sample_batch in batches of 2 (the last one filled up) gives each data set the draws of
-    one batch of all: a data set's draws depend only on its data and seed."""
-    model = build("gamma_exponential", prior_alpha=A0, prior_beta=B0)
-    rng = np.random.default_rng(8)
-    values = [
-        {"distances": rng.exponential(1 / 3000, size=n), "prior_alpha": A0, "prior_beta": B0}
-        for n in (3, 9, 14)
-    ]
-    settings = sampling.SamplerSettings(draws=30, tune=30, chains=2, backend="jax")
-    whole, div_whole = blackjax_nuts.sample_batch(model, values, [1, 2, 3], settings, 3)
-    parts, div_parts = blackjax_nuts.sample_batch(model, values, [1, 2, 3], settings, 2)
-    assert whole["kappa"].shape == (3, 2, 30) and div_whole.shape == (3, 2, 30)
-    np.testing.assert_allclose(parts["kappa"], whole["kappa"], rtol=1e-9)
-    np.testing.assert_array_equal(div_parts, div_whole)
-    assert not np.allclose(whole["kappa"][0], whole["kappa"][1])
-    with pytest.raises(ValueError, match="batch_size=0"):
-        blackjax_nuts.sample_batch(model, values, [1, 2, 3], settings, 0)
-
-
 def test_compilation_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     from reference_models.jax_models import CACHE_ENV, compilation_cache_dir
 
@@ -271,9 +250,10 @@ def test_one_xla_device_per_core_unless_the_flags_say_otherwise():
 
 
 @pytest.mark.slow
-def test_a_batch_split_over_devices_gives_each_data_set_its_own_fit():
-    """Each data set's draws from the sharded batch equal a fit of that data set alone with
-    the same key (up to the rounding of vectorised arithmetic)."""
+def test_a_data_sets_draws_do_not_depend_on_its_batch_or_device():
+    """sample_batch in one batch of 3 and in batches of 2 (the last one filled up), split
+    over the devices, gives each data set the draws of a fit of that data set alone with the
+    same key (up to the rounding of vectorised arithmetic)."""
     import jax
 
     from reference_models.jax_models.nuts import all_chains_sampler
@@ -285,11 +265,18 @@ def test_a_batch_split_over_devices_gives_each_data_set_its_own_fit():
         for n in (4, 11, 7)
     ]
     settings = sampling.SamplerSettings(draws=25, tune=25, chains=2, backend="jax")
-    draws, divergent = blackjax_nuts.sample_batch(model, values, [4, 5, 6], settings, 3)
+    whole, div_whole = blackjax_nuts.sample_batch(model, values, [4, 5, 6], settings, 3)
+    parts, div_parts = blackjax_nuts.sample_batch(model, values, [4, 5, 6], settings, 2)
+    assert whole["kappa"].shape == (3, 2, 25) and div_whole.shape == (3, 2, 25)
+    np.testing.assert_allclose(parts["kappa"], whole["kappa"], rtol=1e-9)
+    np.testing.assert_array_equal(div_parts, div_whole)
     alone = jax.jit(
         all_chains_sampler(model, chains=2, tune=25, draws=25, target_accept=settings.target_accept)
     )
     for i, (data, seed) in enumerate(zip(values, [4, 5, 6], strict=True)):
         one, one_divergent = alone(blackjax_nuts.pad(data, 16), jax.random.key(seed))
-        np.testing.assert_allclose(draws["kappa"][i], np.asarray(one["kappa"]), rtol=1e-9)
-        np.testing.assert_array_equal(divergent[i], np.asarray(one_divergent))
+        np.testing.assert_allclose(whole["kappa"][i], np.asarray(one["kappa"]), rtol=1e-9)
+        np.testing.assert_array_equal(div_whole[i], np.asarray(one_divergent))
+    assert not np.allclose(whole["kappa"][0], whole["kappa"][1])
+    with pytest.raises(ValueError, match="batch_size=0"):
+        blackjax_nuts.sample_batch(model, values, [4, 5, 6], settings, 0)
