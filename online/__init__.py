@@ -11,6 +11,8 @@ from online.errors import InvalidInputError, StateDictError
 from online.ewma import (
     HybridEWMA,
     HybridEWMAConfig,
+    NormalisedTickEWMA,
+    NormalisedTickEWMAConfig,
     TickEWMA,
     TickEWMAConfig,
     TickEWMAVariance,
@@ -63,6 +65,8 @@ __all__ = [
     "MicropriceConfig",
     "MicropriceEstimator",
     "MultiScaleBipowerEstimator",
+    "NormalisedTickEWMA",
+    "NormalisedTickEWMAConfig",
     "OneSecondEWMAConfig",
     "OneSecondEWMAVariance",
     "ParameterCovariance",

@@ -9,6 +9,8 @@ weight of an observation ``k`` ticks old is multiplied by ``2**(-k/h)``.
 Classes:
 
 * :class:`TickEWMA` - EWMA of a stream, ``value <- value + alpha (x - value)``.
+* :class:`NormalisedTickEWMA` - normalised weighted mean with per-tick decay: every
+  observation, the first included, weighs ``2**(-k/h)`` relative to the newest.
 * :class:`TickEWMAVariance` - EWMA mean and variance with the West/Finch update (no
   ``E[x^2] - E[x]^2`` cancellation).
 * :class:`HybridEWMA` - normalised weighted mean whose weights decay both per tick and per
@@ -49,6 +51,17 @@ def tick_alpha(half_life_ticks: float) -> float:
 
 def _overflow(field: str, value: float) -> InvalidInputError:
     return InvalidInputError(field, value, "update would overflow float64")
+
+
+def _west_step(value: float | None, weight: float, x: float, decay: float) -> tuple[float, float]:
+    """(value, W) of a normalised weighted mean after folding in ``x`` with weight 1, the old
+    weights multiplied by ``decay``: ``W <- decay W + 1``, ``value <- value + (x - value) / W``
+    (West 1979); the first observation sets ``value = x``, ``W = 1``. A convex step, so a
+    constant input stays exactly constant."""
+    if value is None:
+        return x, 1.0
+    w = decay * weight + 1.0
+    return value + (x - value) / w, w
 
 
 @dataclass(frozen=True)
@@ -131,6 +144,95 @@ class TickEWMA(Stateful):
     @classmethod
     def _from_config(cls, config: TickEWMAConfig) -> TickEWMA:
         return cls(config.half_life_ticks, config.initial)
+
+
+@dataclass(frozen=True)
+class NormalisedTickEWMAConfig:
+    """Configuration of :class:`NormalisedTickEWMA` (half-life in ticks, finite and > 0)."""
+
+    half_life_ticks: float
+
+    def __post_init__(self) -> None:
+        _checks.positive("half_life_ticks", self.half_life_ticks)
+
+
+class NormalisedTickEWMA(Stateful):
+    """Tick-decay weighted mean normalised by its weight sum (pandas ``ewm(adjust=True)``).
+
+    After ``x_1..x_n`` the value is ``sum_i w_i x_i / sum_i w_i`` with
+    ``w_i = (1 - alpha)**(n - i)``, ``alpha = 1 - 2**(-1/h)``: every observation, the first
+    included, weighs ``2**(-k/h)`` relative to the newest when it is ``k`` ticks old. Computed
+    by the West update ``W <- (1 - alpha) W + 1``, ``value <- value + (x - value) / W``;
+    :attr:`weight_sum` is ``W = (1 - (1 - alpha)**n) / alpha``.
+
+    It differs from :class:`TickEWMA` started from its first observation only in the weight of
+    that first observation: there it is ``(1 - alpha)**(n - 1)``, ``(1 - alpha) / alpha``
+    times the weight of the second (144 observations' worth at h = 100), so one noisy first
+    value dominates the first ~h updates (after 100 updates at h = 100 it still weighs 0.50).
+    Here the first n << h values are close to an equally weighted mean, whose variance is
+    ``Var(x) / n``; both converge to the same stationary EWMA once ``n >> h``.
+
+    >>> ewma = NormalisedTickEWMA(half_life_ticks=1.0)  # alpha = 1/2: weights (1/2, 1)
+    >>> ewma.update(2.0)
+    >>> ewma.update(5.0)
+    >>> ewma.value, ewma.weight_sum  # (2/2 + 5) / (1/2 + 1)
+    (4.0, 1.5)
+    """
+
+    __slots__ = ("_config", "_count", "_keep", "_value", "_weight")
+    _state_config = NormalisedTickEWMAConfig
+    _state_fields = (
+        StateField("value", "_value", OPTIONAL_FLOAT),
+        StateField("weight_sum", "_weight", NONNEGATIVE),
+        StateField("tick_count", "_count", INT),
+    )
+
+    def __init__(self, half_life_ticks: float) -> None:
+        self._config = NormalisedTickEWMAConfig(half_life_ticks)
+        self._keep = 1.0 - tick_alpha(half_life_ticks)
+        self._value: float | None = None
+        self._weight = 0.0
+        self._count = 0
+
+    @property
+    def config(self) -> NormalisedTickEWMAConfig:
+        return self._config
+
+    @property
+    def value(self) -> float | None:
+        """Normalised weighted mean; ``None`` before the first observation."""
+        return self._value
+
+    @property
+    def weight_sum(self) -> float:
+        """``W = sum_i (1 - alpha)**(n - i)`` (the newest observation weighs 1); 0 before data."""
+        return self._weight
+
+    @property
+    def tick_count(self) -> int:
+        """Number of observations accepted so far."""
+        return self._count
+
+    def update(self, observation: float) -> None:
+        """Fold in one observation (finite real)."""
+        x = _checks.finite("observation", observation)
+        value, weight = _west_step(self._value, self._weight, x, self._keep)
+        if not math.isfinite(value):
+            raise _overflow("observation", observation)
+        self._value, self._weight = value, weight
+        self._count += 1
+
+    @classmethod
+    def _from_config(cls, config: NormalisedTickEWMAConfig) -> NormalisedTickEWMA:
+        return cls(config.half_life_ticks)
+
+    def _check_state(self) -> None:
+        started = self._value is not None
+        if started != (self._count > 0) or started != (self._weight > 0.0):
+            raise ValueError("value, weight_sum and tick_count must all show data or none")
+        # W_n = (1 - keep**n) / (1 - keep) < 1 / alpha, up to rounding at the fixed point
+        if started and not 1.0 <= self._weight <= (1.0 + 1e-9) / (1.0 - self._keep):
+            raise ValueError(f"weight_sum {self._weight!r} outside [1, 1 / alpha]")
 
 
 @dataclass(frozen=True)
@@ -310,15 +412,11 @@ class HybridEWMA(Stateful):
         """Fold in ``observation`` seen at ``timestamp_ms`` (integer ms, non-decreasing)."""
         x = _checks.finite("observation", observation)
         t = _checks.timestamp("timestamp_ms", timestamp_ms, self._last_t)
-        if self._value is None:
-            weight, value = 1.0, x
-        else:
-            dt = t - self._last_t
-            decay = self._keep * 2.0 ** (-dt / self._config.time_half_life_ms)
-            weight = decay * self._weight + 1.0
-            value = self._value + (x - self._value) / weight
-            if not math.isfinite(value):
-                raise _overflow("observation", observation)
+        dt = 0 if self._last_t is None else t - self._last_t
+        decay = self._keep * 2.0 ** (-dt / self._config.time_half_life_ms)
+        value, weight = _west_step(self._value, self._weight, x, decay)
+        if not math.isfinite(value):
+            raise _overflow("observation", observation)
         self._value, self._weight, self._last_t = value, weight, t
         self._count += 1
 

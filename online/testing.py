@@ -231,6 +231,13 @@ CONTRACTS: tuple[EstimatorContract, ...] = (
         ),
     ),
     EstimatorContract(
+        "NormalisedTickEWMA",
+        lambda: online.NormalisedTickEWMA(20.0),
+        {"update": ("return",)},
+        ("value", "weight_sum"),
+        invalid_states=((("weight_sum",), 0.0), (("weight_sum",), 1e6), (("tick_count",), 0)),
+    ),
+    EstimatorContract(
         "TickEWMAVariance",
         lambda: online.TickEWMAVariance(20.0),
         {"update": ("return",)},

@@ -25,11 +25,10 @@ def _feed(est: MultiScaleBipowerEstimator, returns) -> None:
 
 
 def _ewma_weights(n: int, h: float) -> np.ndarray:
-    """Weights of an EWMA started from its first observation: they sum to one."""
-    a = 1.0 - 2.0 ** (-1.0 / h)
-    w = a * (1.0 - a) ** (n - 1 - np.arange(n))
-    w[0] = (1.0 - a) ** (n - 1)
-    return w
+    """Normalised EWMA weights 2**(-(n-i)/h) / sum, the first observation included: they sum
+    to one."""
+    w = 2.0 ** (-(n - 1 - np.arange(n)) / h)
+    return w / w.sum()
 
 
 def _jumpy_returns(seed: int, n: int, p_jump: float, jump_sigmas: float) -> tuple:
@@ -234,8 +233,8 @@ def test_bad_config_rejected(kwargs):
 def test_alpha_matches_tick_ewma_convention():
     est = MultiScaleBipowerEstimator()
     _feed(est, [1.0, 0.0])
-    a = tick_alpha(5.0)
-    assert est.realized_variance(0) == pytest.approx(1.0 - a, rel=1e-15)
+    keep = 1.0 - tick_alpha(5.0)  # weights (keep, 1) on (1, 0)
+    assert est.realized_variance(0) == pytest.approx(keep / (keep + 1.0), rel=1e-15)
 
 
 def test_state_with_two_scales_is_refused():

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from online.errors import InvalidInputError, StateDictError
-from online.ewma import HybridEWMA, TickEWMA, TickEWMAVariance, tick_alpha
+from online.ewma import HybridEWMA, NormalisedTickEWMA, TickEWMA, TickEWMAVariance, tick_alpha
 
 BAD_REALS = [math.nan, math.inf, -math.inf, "1.0", None, True]
 BAD_HALF_LIVES = [0.0, -1.0, math.nan, math.inf, -math.inf, "50", True]
@@ -49,6 +49,7 @@ def test_bad_half_life_rejected(bad):
     for make in (
         lambda: TickEWMA(bad, 0.0),
         lambda: TickEWMAVariance(bad),
+        lambda: NormalisedTickEWMA(bad),
         lambda: HybridEWMA(bad, 1000.0),
         lambda: HybridEWMA(10.0, bad),
     ):
@@ -136,6 +137,68 @@ def test_tick_ewma_overflow_rejected_state_kept():
 def test_tick_ewma_refuses_the_state_of_another_kind():
     with pytest.raises(StateDictError):
         TickEWMA.from_state_dict(TickEWMAVariance(3.0).state_dict())
+
+
+# ----------------------------------------------------------------------------- normalised
+
+
+def test_normalised_equals_explicit_weights_and_pandas_adjust_true():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(12)
+    x = rng.normal(2.0, 1.5, 400)
+    h = 100.0
+    est = NormalisedTickEWMA(h)
+    assert est.value is None and est.weight_sum == 0.0
+    theirs = pd.Series(x).ewm(alpha=tick_alpha(h), adjust=True).mean().to_numpy()
+    keep = 2.0 ** (-1.0 / h)
+    for i, xi in enumerate(x.tolist(), start=1):
+        est.update(xi)
+        w = keep ** (i - 1 - np.arange(i))  # the first observation included, no special weight
+        assert est.value == pytest.approx(np.dot(w, x[:i]) / w.sum(), rel=1e-12, abs=1e-12)
+        assert est.value == pytest.approx(theirs[i - 1], rel=1e-12, abs=1e-12)
+        assert est.weight_sum == pytest.approx(w.sum(), rel=1e-12)
+    assert est.tick_count == 400
+
+
+def test_normalised_first_observation_weighs_like_the_others_unlike_tick_ewma():
+    """Both are linear in their inputs, so feeding unit vectors reads their weights off. After
+    n = 100 i.i.d. observations (h = 100), Var(value) = sum w**2 Var(x) (weights summing to 1):
+    0.0104 (n_eff = 96) with the normalised weights, 0.256 (n_eff = 3.9) for the EWMA started
+    from its first observation, whose first value alone still weighs 0.50."""
+    n, h = 100, 100.0
+    weights = {}
+    for make in (lambda: NormalisedTickEWMA(h), lambda: TickEWMA(h)):
+        cols = []
+        for j in range(n):
+            est = make()
+            for i in range(n):
+                est.update(1.0 if i == j else 0.0)
+            cols.append(est.value)
+        weights[type(est).__name__] = np.array(cols)
+    norm, started = weights["NormalisedTickEWMA"], weights["TickEWMA"]
+    a = tick_alpha(h)
+    assert norm.sum() == pytest.approx(1.0, rel=1e-12) and started.sum() == pytest.approx(1.0)
+    assert norm[0] / norm[1] == pytest.approx(1.0 - a, rel=1e-12)
+    assert started[0] / started[1] == pytest.approx((1.0 - a) / a, rel=1e-12)  # 143.8
+    assert np.sum(norm**2) == pytest.approx(0.0104, abs=1e-4)
+    assert np.sum(started**2) == pytest.approx(0.256, abs=1e-3)
+
+
+@given(c=finite_x, h=half_lives, n=st.integers(1, 50))
+def test_normalised_constant_input_is_exact(c, h, n):
+    est = NormalisedTickEWMA(h)
+    for _ in range(n):
+        est.update(c)
+        assert est.value == c
+
+
+def test_normalised_overflow_rejected_state_kept():
+    est = NormalisedTickEWMA(1.0)
+    est.update(-1.7e308)
+    before = _state_json(est)
+    with pytest.raises(InvalidInputError):
+        est.update(1.7e308)  # x - value overflows
+    assert _state_json(est) == before
 
 
 # ----------------------------------------------------------------------------- variance
