@@ -73,7 +73,9 @@ D = sv.Direction
 
 
 # ------------------------------------------------------------- online posterior vs MCMC
-def _posterior_detects(check: Callable[[Candidate, int], CheckResult], candidate: Candidate):
+def _posterior_detects(
+    check: Callable[[Candidate, int], CheckResult], candidate: Candidate
+) -> Detects:
     def detects(direction: str, magnitude: float, seed: int) -> bool:
         kind = sv.distortion_kind(direction)
         return check(sv.distorted_candidate(candidate, kind, magnitude), seed).failed
