@@ -115,9 +115,10 @@ def test_table_round_trip_merges_by_check(tmp_path):
 
 def test_shipped_table_covers_every_target_with_its_command():
     stored = sv.load_table()
+    from validation.agreement.severity import TARGETS as AGREEMENT
     from validation.endtoend.severity import TARGETS as E2E
 
-    for name, target in {**sv.TARGETS, **E2E}.items():
+    for name, target in {**sv.TARGETS, **E2E, **AGREEMENT}.items():
         rows = stored[name]
         assert {r.direction for r in rows} == {d.name for d in target.directions}
         for r in rows:

@@ -57,14 +57,14 @@ def test_identity_distortions_leave_each_check_unchanged():
         ),
     ]
     for run, settings, distortion, direction, m in cases:
-        cache = es._RunCache(run_unified)
+        cache = es.run_cache(run_unified)
         plain = run(_plain(cache), 3, settings=settings)
         same = run(_distorted(distortion, direction, m, cache), 3, settings=settings)
         assert same.statistic == pytest.approx(plain.statistic, rel=1e-9, abs=1e-12)
 
 
 def test_sigma_factor_adds_exactly_two_log_factor_to_every_session_statistic():
-    s, cache = SigmaBiasSettings(n_sessions=2), es._RunCache(run_unified)
+    s, cache = SigmaBiasSettings(n_sessions=2), es.run_cache(run_unified)
     plain = run_sigma_bias(_plain(cache), 5, settings=s).details["tests"]
     biased = run_sigma_bias(_distorted(es.scaled_sigma, "bias > 0", 1.1, cache), 5, settings=s)
     for a, b in zip(plain, biased.details["tests"], strict=True):
@@ -119,7 +119,7 @@ def test_detects_reuses_the_undistorted_runs_of_a_seed_and_catches_a_gross_error
         return run_unified(session, checkpoints_ms)
 
     run = functools.partial(run_kappa_sbc, settings=KappaSbcSettings(n_replications=30))
-    cache = es._RunCache(counting)
+    cache = es.run_cache(counting)
 
     def detects(direction, m, seed):
         def candidate(session, checkpoints_ms):

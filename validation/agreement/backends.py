@@ -187,6 +187,35 @@ def compare_draws(
     return rows, ks, z
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """The check's decision on two sets of draws: the summaries, the KS p-values, and
+    ``agrees`` (every summary within tolerance and every KS p-value at least ``ks_alpha`` =
+    ``ALPHA / 2`` over the variables)."""
+
+    rows: list[DrawComparison]
+    ks: dict[str, float]
+    z: float
+    ks_alpha: float
+
+    @property
+    def agrees(self) -> bool:
+        return max(r.ratio for r in self.rows) <= 1.0 and min(self.ks.values()) >= self.ks_alpha
+
+    @property
+    def statistic(self) -> float:
+        """max(|pymc - jax| / tolerance, alpha_KS / p_KS): > 1 exactly when it disagrees."""
+        ks_ratio = max(self.ks_alpha / max(p, np.finfo(float).tiny) for p in self.ks.values())
+        return float(max(max(r.ratio for r in self.rows), ks_ratio))
+
+
+def judge(pymc_draws: dict[str, np.ndarray], jax_draws: dict[str, np.ndarray]) -> Judgement:
+    """The check's rule on draws (chain, draw) per variable (:func:`compare_draws` at
+    ``ALPHA``)."""
+    rows, ks, z = compare_draws(pymc_draws, jax_draws, ALPHA)
+    return Judgement(rows, ks, z, ALPHA / 2.0 / len(ks))
+
+
 @functools.lru_cache(maxsize=8)
 def _pymc_fit(module: str, seed: int):
     from reference_models.sampling import SamplerSettings
@@ -235,26 +264,20 @@ def run_check(module: str, seed: int, *, known_bad: bool = False) -> CheckResult
     scenario = SCENARIOS[module]
     pymc_fit = _pymc_fit(module, seed)
     jax_fit = _jax_fit(module, seed, known_bad)
-    rows, ks, z = compare_draws(
-        _draws(pymc_fit, scenario.variables), _draws(jax_fit, scenario.variables), ALPHA
-    )
-    ks_alpha = ALPHA / 2.0 / len(ks)
-    max_ratio = max(r.ratio for r in rows)
-    ks_ratio = max(ks_alpha / max(p, np.finfo(float).tiny) for p in ks.values())
-    agrees = max_ratio <= 1.0 and min(ks.values()) >= ks_alpha
+    j = judge(_draws(pymc_fit, scenario.variables), _draws(jax_fit, scenario.variables))
     usable = pymc_fit.diagnostics.usable and jax_fit.diagnostics.usable
-    status = Status.INCONCLUSIVE if not usable else (Status.PASS if agrees else Status.FAIL)
+    status = Status.INCONCLUSIVE if not usable else (Status.PASS if j.agrees else Status.FAIL)
     return CheckResult(
         name=name,
         status=status,
-        statistic=float(max(max_ratio, ks_ratio)),
+        statistic=j.statistic,
         threshold=1.0,
         details={
             "statistic_name": "max(|pymc - jax| / tolerance over summaries, alpha_KS / p_KS)",
-            "summaries": [asdict(r) for r in rows],
-            "z": z,
-            "ks_pvalues": ks,
-            "ks_alpha": ks_alpha,
+            "summaries": [asdict(r) for r in j.rows],
+            "z": j.z,
+            "ks_pvalues": j.ks,
+            "ks_alpha": j.ks_alpha,
             "false_alarm_budget": ALPHA,
             "known_bad": KNOWN_BAD[module] if known_bad else None,
             "pymc": McmcRecord.of(pymc_fit),

@@ -22,7 +22,14 @@ the verdict, not the estimator. Distortions, chosen to be what each check's stat
   or under-confident (c < 1) by a logit scale factor, logit p' = c logit p, in every bucket,
   and the reported toxicity moved by the EWMA of the change, tox' = tox + sum w (p' - p) /
   sum w (weights :func:`validation.endtoend.jump_calibration.toxicity_weights` over the
-  classified buckets up to the checkpoint), so the toxicity stays the EWMA of its P(jump).
+  classified buckets up to the checkpoint), so the toxicity stays the EWMA of its P(jump);
+- ``e2e.kappa_joint_mcmc`` (MCSE + 0.35 sd tolerances of the reported kappa Gamma against
+  NUTS draws of the joint model): the reported Gamma distorted as for ``e2e.kappa_sbc``,
+  against the same NUTS fit of the seed (memoised by the check);
+- ``e2e.prequential_pit`` (PIT uniformity and Ljung-Box of the trade-distance Lomax and the
+  bucket-return normal predictives): one predictive scaled by s, both ways
+  (:func:`scaled_predictive`): the distance predictive as that of s x distance, or the
+  return sd sigma x s.
 
 Run (a seed runs the check's estimator once, 1.5-8 s on an idle machine, plus one verdict
 per grid point, 0.5-7 s; fewer seeds than the calibration targets for that reason)::
@@ -30,6 +37,8 @@ per grid point, 0.5-7 s; fewer seeds than the calibration targets for that reaso
     python -m validation.endtoend.severity --check e2e.jump_calibration --seeds 30 --write
     python -m validation.endtoend.severity --check e2e.sigma_bias --seeds 20 --write
     python -m validation.endtoend.severity --check e2e.kappa_sbc --seeds 20 --write
+    python -m validation.endtoend.severity --check e2e.kappa_joint_mcmc --seeds 100 --write
+    python -m validation.endtoend.severity --check e2e.prequential_pit --seeds 50 --write
 
 Example (the distortion of P(jump) by a logit scale factor)::
 
@@ -50,6 +59,8 @@ from online.market_params import MarketParams
 from validation.calibration import severity as sv
 from validation.endtoend.jump_calibration import NAME as JUMP_CALIBRATION
 from validation.endtoend.jump_calibration import run_jump_calibration, toxicity_weights
+from validation.endtoend.kappa_joint import NAME as KAPPA_JOINT
+from validation.endtoend.kappa_joint import run_kappa_joint
 from validation.endtoend.kappa_sbc import NAME as KAPPA_SBC
 from validation.endtoend.kappa_sbc import run_kappa_sbc
 from validation.endtoend.sigma_bias import NAME as SIGMA_BIAS
@@ -57,27 +68,23 @@ from validation.endtoend.sigma_bias import run_sigma_bias
 from validation.families import Candidate
 from validation.market.feed import SessionRun, run_unified
 from validation.market.simulate import MarketSession
+from validation.prequential.gate import NAME as PREQUENTIAL_PIT
+from validation.prequential.gate import run_prequential_pit
 from validation.results import CheckResult
 
 Distortion = Callable[[SessionRun, str, float], SessionRun]
 
 
-class _RunCache:
+def _session_key(session: MarketSession, checkpoints_ms: Sequence[int]) -> bytes:
+    h = hashlib.sha256(np.asarray(checkpoints_ms, dtype=np.int64).tobytes())
+    for a in (session.times_ms, session.prices, session.sizes, session.adverse_bps):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.digest()
+
+
+def run_cache(candidate: Candidate) -> sv.OutputCache:
     """The undistorted candidate output per session, kept for one seed."""
-
-    def __init__(self, candidate: Candidate) -> None:
-        self.candidate, self.seed, self.runs = candidate, None, {}
-
-    def run(self, seed: int, session: MarketSession, checkpoints_ms: Sequence[int]) -> SessionRun:
-        if seed != self.seed:
-            self.seed, self.runs = seed, {}
-        h = hashlib.sha256(np.asarray(checkpoints_ms, dtype=np.int64).tobytes())
-        for a in (session.times_ms, session.prices, session.sizes, session.adverse_bps):
-            h.update(np.ascontiguousarray(a).tobytes())
-        key = h.digest()
-        if key not in self.runs:
-            self.runs[key] = self.candidate(session, checkpoints_ms)
-        return self.runs[key]
+    return sv.OutputCache(candidate, _session_key)
 
 
 def logit_scaled(p: np.ndarray, factor: float) -> np.ndarray:
@@ -140,10 +147,31 @@ def distorted_jumps(run: SessionRun, direction: str, factor: float) -> SessionRu
     return dataclasses.replace(run, buckets=buckets, params=tuple(params))
 
 
+def scaled_predictive(run: SessionRun, direction: str, factor: float) -> SessionRun:
+    """The predictives of ``e2e.prequential_pit`` scaled by ``factor``: for a ``"distance
+    ..."`` direction the trade-distance Lomax of the reported kappa Gamma(a, b) (P(D > d) =
+    (b / (b + d))^a) becomes that of s D, i.e. rate b s: kappa, its sd and its interval / s;
+    for a ``"return ..."`` direction the bucket-return sd, ``sigma`` x s
+    (:func:`scaled_sigma`)."""
+    if direction.startswith("return"):
+        return scaled_sigma(run, direction, factor)
+    params = tuple(
+        dataclasses.replace(
+            p,
+            kappa=p.kappa / factor,
+            kappa_uncertainty=p.kappa_uncertainty / factor,
+            kappa_95_lower=p.kappa_95_lower / factor,
+            kappa_95_upper=p.kappa_95_upper / factor,
+        )
+        for p in run.params
+    )
+    return dataclasses.replace(run, params=params)
+
+
 def _detects(
     run_check: Callable[[Candidate, int], CheckResult], distortion: Distortion
 ) -> Callable[[str, float, int], bool]:
-    cache = _RunCache(run_unified)
+    cache = run_cache(run_unified)
 
     def detects(direction: str, magnitude: float, seed: int) -> bool:
         def candidate(session: MarketSession, checkpoints_ms: Sequence[int]) -> SessionRun:
@@ -192,6 +220,48 @@ TARGETS: dict[str, sv.Target] = {
             ),
         ),
         _detects(run_jump_calibration, distorted_jumps),
+    ),
+    KAPPA_JOINT: sv.Target(
+        KAPPA_JOINT,
+        "the check: one session, one NUTS fit per seed (4 x 1000), alpha 0.001, 0.35 sd "
+        "approximation allowance",
+        (
+            D(
+                "scale > 1",
+                sv.SD_SCALE_UP.distortion,
+                (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2.0),
+            ),
+            D("scale < 1", sv.SD_SCALE_DOWN.distortion, (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)),
+            D("shift", sv.MEAN_SHIFT.distortion, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)),
+        ),
+        _detects(run_kappa_joint, distorted_kappa),
+    ),
+    PREQUENTIAL_PIT: sv.Target(
+        PREQUENTIAL_PIT,
+        "the check: one 15-minute session, about 600 trades and 110 bucket returns, alpha 0.001",
+        (
+            D(
+                "distance s > 1",
+                "trade-distance Lomax predictive of s x distance (kappa Gamma rate x s)",
+                (1.0, 1.05, 1.1, 1.15, 1.2, 1.3, 1.4, 1.5),
+            ),
+            D(
+                "distance s < 1",
+                "trade-distance Lomax predictive of s x distance (kappa Gamma rate x s)",
+                (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6),
+            ),
+            D(
+                "return s > 1",
+                "bucket-return predictive sd (sigma) x s",
+                (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.75, 2.0),
+            ),
+            D(
+                "return s < 1",
+                "bucket-return predictive sd (sigma) x s",
+                (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4),
+            ),
+        ),
+        _detects(run_prequential_pit, scaled_predictive),
     ),
 }
 """Severity targets of the end-to-end checks, by check name."""
