@@ -9,7 +9,8 @@ settings for both: ``chains`` x (``tune`` warm-up + ``draws``) per replication.
   "cold" is the first call for that N, "warm" a second call with another seed. The program
   depends on the batch, not on N, so only the process's first call traces and compiles it
   (and pays the first call of ArviZ's diagnostics and of the verdict's ECDF band); the
-  persistent compilation cache is switched off so that this call really compiles. Each
+  persistent compilation cache is switched off so that this call really compiles (importing
+  jax and blackjax is done, and timed, before the rows: it is not compilation). Each
   row includes simulation, ArviZ R-hat/ESS of every replication, thinning, ranks and the
   uniformity verdict; ``sampling s`` is the sampler call alone (tracing, compilation, run),
   ``cpu s`` the process's CPU time (user + sys, all threads) over the row, less sensitive
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import logging
 import math
 import os
@@ -151,8 +153,12 @@ def main() -> None:
     parser.add_argument("--mixture-returns", type=int, default=200, help="returns per set")
     parser.add_argument("--serial-fits", type=int, default=10)
     args = parser.parse_args()
+    start = time.perf_counter()
+    importlib.import_module("reference_models.jax_models.nuts")  # first: sets the device count
+    import blackjax  # noqa: F401  (imported by the first call otherwise)
     import jax
 
+    imports = time.perf_counter() - start
     jax.config.update("jax_enable_compilation_cache", False)  # cold means compiled here
     logging.getLogger("pymc").setLevel(logging.ERROR)
     settings = dataclasses.replace(
@@ -166,7 +172,8 @@ def main() -> None:
     print(
         f"kappa ~ Gamma(5, 5/2500), d ~ Exp(kappa), n = {args.n_data}; draws={args.draws} "
         f"tune={args.tune} chains={args.chains}; cpu_count={os.cpu_count()}, "
-        f"load average {os.getloadavg()[0]:.1f}",
+        f"{len(jax.local_devices())} JAX devices, load average {os.getloadavg()[0]:.1f}; "
+        f"importing jax and blackjax took {imports:.1f} s (before the rows)",
         flush=True,
     )
     rows = jax_rows(args.reps, settings, args.seed)

@@ -4,7 +4,8 @@
 ``build_args``; JAX compiles (``jax.jit``) one program per (settings, padded data length and,
 for :func:`sample_batch`, batch size): 1-d inputs are zero-padded to the next power of two (at
 least 16) with a 0/1 mask, so data sets of similar length reuse one compiled program. All
-chains run in one vectorised program (``cores`` is ignored). The output is an
+chains of a fit run in one vectorised program (``cores`` is ignored); a batch of fits is
+split over every local device (:func:`devices`). The output is an
 ``InferenceData`` with the same variable names as the PyMC model's posterior and
 ``sample_stats.diverging``. The fingerprint for the fit cache is the SHA-256 of the source of
 the model's JAX density module, of the shared log densities (``jax_models._logpdf``) and of
@@ -32,8 +33,9 @@ BATCH_SIZE = 100
 cost less per chain: every NUTS step of a vmapped batch runs the deepest tree of its chains,
 and 200-chain arrays stay in cache. N = 1000 conjugate SBC replications (2 chains x (300 +
 1000)), sampler call alone, one process: batches of 100 took 0.81x the time of one batch of
-1000 at load 3 (10.2 s against 12.6 s; 50: 10.0 s, 25: 18.2 s), 0.6x at load 8;
-``python -m benchmarks.sbc_jax --reps 1000 --batch-sizes 1000 100 50 25 --simuk-n 0
+1000 at load 3 (10.2 s against 12.6 s; 50: 10.0 s, 25: 18.2 s), 0.6x at load 8; with the
+flat batch over two devices (load 7, CPU seconds): 250: 10.2, 100: 10.5, 50: 14.7;
+``python -m benchmarks.sbc_jax --reps 1000 --batch-sizes 250 100 50 --simuk-n 0
 --model-fits 0 --mixture-fits 0``."""
 _models: weakref.WeakKeyDictionary[ReferenceModel, object] = weakref.WeakKeyDictionary()
 
