@@ -93,6 +93,8 @@ from validation.calibration.sbc_exact import (
     KAPPA_PIT,
     ExactSbcSettings,
 )
+from validation.calibration.sbc_mixture import NAME as MIXTURE_RANKS
+from validation.calibration.sbc_mixture import MixtureRankSettings
 from validation.calibration.sbc_plugin import (
     HIERARCHICAL_PLUGIN_COVERAGE,
     VERDICT_LEVEL,
@@ -429,6 +431,16 @@ RANK_SHIFT = Direction(
     "shift", MEAN_SHIFT.distortion, (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 )
 """Grids for the serial rank SBC (N = 30)."""
+RANK100_SCALE_UP = Direction(
+    "scale > 1", SD_SCALE_UP.distortion, (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.75, 2.0, 2.5, 3.0)
+)
+RANK100_SCALE_DOWN = Direction(
+    "scale < 1", SD_SCALE_DOWN.distortion, (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
+)
+RANK100_SHIFT = Direction(
+    "shift", MEAN_SHIFT.distortion, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5)
+)
+"""Grids for the mixture's rank test (N = 100, per-quantity level alpha / 4)."""
 RANK300_SCALE_UP = Direction(
     "scale > 1", SD_SCALE_UP.distortion, (1.0, 1.05, 1.1, 1.15, 1.2, 1.25, 1.3, 1.4, 1.5, 1.75)
 )
@@ -441,8 +453,10 @@ RANK300_SHIFT = Direction(
 """Grids for the vectorised rank SBC (N = 300)."""
 
 
-def _rank_detects(n_replications: int) -> Callable[[str, float, int], bool]:
-    settings = RankSbcSettings(n_replications=n_replications)
+def _rank_detects(n_replications: int, alpha: float = 0.001) -> Callable[[str, float, int], bool]:
+    """The rank test at N = ``n_replications``, L = 99, on kappa and the log-likelihood at
+    ``alpha`` / 2 each (the mixture's per-quantity level alpha / 4 is ``alpha`` = 0.0005)."""
+    settings = RankSbcSettings(n_replications=n_replications, alpha=alpha)
     exact = ExactSbcSettings(n_replications=n_replications)
 
     def detects(direction: str, magnitude: float, seed: int) -> bool:
@@ -569,6 +583,15 @@ def _targets() -> dict[str, Target]:
             rank.format(n=VECTORISED_SETTINGS.n_replications),
             (RANK300_SCALE_UP, RANK300_SCALE_DOWN, RANK300_SHIFT),
             _rank_detects(VECTORISED_SETTINGS.n_replications),
+        ),
+        Target(
+            MIXTURE_RANKS,
+            "the rank test at the mixture check's N = 100, L = 99 and per-quantity level "
+            "0.001 / 4, on L independent exact draws of one distorted Gamma posterior (kappa "
+            "and the log-likelihood at 0.0005 / 2 each): the rank test's severity, not the "
+            "sampler's",
+            (RANK100_SCALE_UP, RANK100_SCALE_DOWN, RANK100_SHIFT),
+            _rank_detects(MixtureRankSettings().n_replications, MixtureRankSettings().alpha / 2),
         ),
         Target(
             HIERARCHICAL_PLUGIN_COVERAGE,
