@@ -1,5 +1,5 @@
-"""Severity of the agreement and recovery checks (validation.agreement.severity) and of the
-two end-to-end checks added to validation.endtoend.severity."""
+"""Severity of the agreement and recovery checks (validation.calibration.agreement_severity)
+and of the two end-to-end checks added to validation.endtoend.severity."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from validation.agreement import severity as ags
 from validation.agreement import stochastic_vol as asv
 from validation.agreement.jumps import bayes_jump_probability
+from validation.calibration import agreement_severity as ags
 from validation.calibration import severity as sv
 from validation.endtoend import severity as es
 from validation.families import JumpFit

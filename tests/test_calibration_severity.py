@@ -115,7 +115,7 @@ def test_table_round_trip_merges_by_check(tmp_path):
 
 def test_shipped_table_covers_every_target_with_its_command():
     stored = sv.load_table()
-    from validation.agreement.severity import TARGETS as AGREEMENT
+    from validation.calibration.agreement_severity import TARGETS as AGREEMENT
     from validation.endtoend.severity import TARGETS as E2E
 
     for name, target in {**sv.TARGETS, **E2E, **AGREEMENT}.items():

@@ -20,7 +20,7 @@ Distortions of a Gamma posterior (shape-rate Gamma(a, b), mean m = a / b, sd = s
 
 Targets here (:data:`TARGETS`; the end-to-end checks are in
 :mod:`validation.endtoend.severity`, the MCMC agreement and recovery checks in
-:mod:`validation.agreement.severity`, same command line):
+:mod:`validation.calibration.agreement_severity`, same command line):
 
 - ``sbc.kappa_pit``, ``sbc.hierarchical_pinned_pit``: the exact posterior distorted (scale,
   both ways, and shift); verdict :func:`verdict_fails` (the rule of

@@ -38,7 +38,8 @@ chosen to be what each statistic tests:
 Run (a seed costs one MCMC fit, 0.2-0.5 s with nutpie after the first compile, or the
 candidate's runs; a grid point one verdict)::
 
-    python -m validation.agreement.severity --check agreement.kappa_mcmc --seeds 100 --write
+    python -m validation.calibration.agreement_severity --check agreement.kappa_mcmc \
+        --seeds 100 --write
 
 Example (a JAX draw set scaled about its mean and shifted by its sd)::
 
@@ -328,9 +329,9 @@ TARGETS: dict[str, sv.Target] = _targets()
 
 
 def main(argv: list[str] | None = None) -> list[sv.SeverityRow]:
-    """``python -m validation.agreement.severity``: the command line of
+    """``python -m validation.calibration.agreement_severity``: the command line of
     :func:`validation.calibration.severity.main` on :data:`TARGETS`."""
-    return sv.main(argv, TARGETS, prog="validation.agreement.severity")
+    return sv.main(argv, TARGETS, prog="validation.calibration.agreement_severity")
 
 
 if __name__ == "__main__":
