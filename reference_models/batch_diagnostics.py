@@ -3,8 +3,9 @@
 The same estimators as ArviZ 0.23's ``az.rhat`` (method "rank") and ``az.ess`` (methods
 "bulk" and "tail"), Vehtari et al. (2021), for draws shaped (..., chain, draw): every leading
 axis is a separate fit (an SBC replication). ArviZ (and arviz-stats 0.8) evaluate them one fit
-at a time in a Python loop: 5.7 s (5.4 s) for 1000 replications x 2 chains x 1000 draws,
-against about 0.2 s here (``python -m benchmarks.batch_diagnostics``). Formulas, with the
+at a time in a Python loop: ArviZ 3.2 s for 1000 replications x 2 chains x 1000 draws on an
+idle 2-core machine, against 1.1 s here in the same process (``python -m
+benchmarks.batch_diagnostics``). Formulas, with the
 chains split in halves (the first and last ``draw // 2`` draws of each chain, 2C chains of n):
 
 - z-scale: z = Phi^-1((r - 3/8) / (C n + 1/4)), r the average rank of a draw among all draws
